@@ -1,0 +1,149 @@
+#include "vm/program.hpp"
+
+#include <algorithm>
+
+#include "vm/gas.hpp"
+
+namespace covenant::vm {
+namespace {
+
+/// Bytes accessed by a load or store form.
+uint32_t access_size(Op op) {
+  switch (op) {
+    case Op::ldxb: case Op::ldxsb: case Op::stb: case Op::stxb: return 1;
+    case Op::ldxh: case Op::ldxsh: case Op::sth: case Op::stxh: return 2;
+    case Op::ldxw: case Op::ldxsw: case Op::stw: case Op::stxw: return 4;
+    default: return 8;
+  }
+}
+
+/// The frame-relative twin of a load or store form.
+Special frame_form(Op op) {
+  switch (op) {
+    case Op::ldxb: return Special::frame_ldxb;
+    case Op::ldxh: return Special::frame_ldxh;
+    case Op::ldxw: return Special::frame_ldxw;
+    case Op::ldxdw: return Special::frame_ldxdw;
+    case Op::ldxsb: return Special::frame_ldxsb;
+    case Op::ldxsh: return Special::frame_ldxsh;
+    case Op::ldxsw: return Special::frame_ldxsw;
+    case Op::stb: return Special::frame_stb;
+    case Op::sth: return Special::frame_sth;
+    case Op::stw: return Special::frame_stw;
+    case Op::stdw: return Special::frame_stdw;
+    case Op::stxb: return Special::frame_stxb;
+    case Op::stxh: return Special::frame_stxh;
+    case Op::stxw: return Special::frame_stxw;
+    default: return Special::frame_stxdw;
+  }
+}
+
+/// Does this form end a straight-line run (control may go elsewhere than the next slot)?
+bool ends_run(Form f) {
+  return f == Form::jump || f == Form::jump_long || f == Form::branch_imm ||
+         f == Form::branch_reg || f == Form::call_local || f == Form::exit;
+}
+
+}  // namespace
+
+bool Program::is_function_start(uint32_t pc) const {
+  return std::binary_search(function_starts_.begin(), function_starts_.end(), pc);
+}
+
+Expected<Program, VerifyError> Program::load_bytes(std::span<const uint8_t> bytes,
+                                                   std::span<const uint8_t> rodata,
+                                                   std::span<const uint32_t> entry_points,
+                                                   const HostTable& hosts) {
+  if (bytes.size() % kSlotSize != 0)
+    return unexpected(VerifyError{static_cast<uint32_t>(bytes.size() / kSlotSize),
+                                  "code length " + std::to_string(bytes.size()) +
+                                      " is not a multiple of 8 bytes"});
+  std::vector<RawInsn> code(bytes.size() / kSlotSize);
+  for (size_t i = 0; i < code.size(); ++i) code[i] = RawInsn::decode(bytes.data() + i * kSlotSize);
+  return load(code, rodata, entry_points, hosts);
+}
+
+Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
+                                             std::span<const uint8_t> rodata,
+                                             std::span<const uint32_t> entry_points,
+                                             const HostTable& hosts) {
+  auto shape = verify(code, entry_points, hosts);
+  if (!shape) return unexpected(shape.error());
+  if (rodata.size() > UINT32_MAX) return unexpected(VerifyError{0, "read-only data larger than 4 GiB"});
+
+  Program p;
+  const size_t n = code.size();
+  p.code_.resize(n);
+  p.rodata_.assign(rodata.begin(), rodata.end());
+  p.function_starts_ = std::move(shape->function_starts);
+  std::vector<uint64_t> cost(n, 0);
+  std::vector<bool> run_end(n, false);
+
+  for (size_t pc = 0; pc < n; ++pc) {
+    const RawInsn& raw = code[pc];
+    Decoded& d = p.code_[pc];
+    d.dst = raw.dst;
+    d.src = raw.src;
+    d.imm = raw.imm;
+    Op op = shape->ops[pc];
+    if (op == Op::count_) {  // second slot of an lddw: carries the upper half in imm
+      d.kind = static_cast<uint8_t>(Special::lddw_tail);
+      continue;
+    }
+    d.kind = static_cast<uint8_t>(op);
+    const OpcodeInfo& row = info(op);
+    cost[pc] = gas_cost(row.cost);
+    run_end[pc] = ends_run(row.form);
+    switch (row.form) {
+      case Form::jump:
+      case Form::branch_imm:
+      case Form::branch_reg:
+        d.target = static_cast<int32_t>(pc + 1 + raw.offset);
+        break;
+      case Form::jump_long:
+      case Form::call_local:
+        d.target = static_cast<int32_t>(static_cast<int64_t>(pc) + 1 + raw.imm);
+        break;
+      case Form::call_helper: {
+        auto id = static_cast<uint32_t>(raw.imm);
+        auto it = std::find(p.host_ids_.begin(), p.host_ids_.end(), id);
+        if (it == p.host_ids_.end()) {
+          p.host_ids_.push_back(id);
+          p.hosts_.push_back(*hosts.find(id));  // the verifier checked the id is registered
+          it = p.host_ids_.end() - 1;
+        }
+        d.target = static_cast<int32_t>(it - p.host_ids_.begin());
+        cost[pc] += p.hosts_[static_cast<size_t>(d.target)].gas;
+        break;
+      }
+      case Form::load:
+      case Form::store_imm:
+      case Form::store_reg: {
+        d.target = raw.offset;
+        uint8_t base = row.form == Form::load ? raw.src : raw.dst;
+        int32_t end = raw.offset + static_cast<int32_t>(access_size(op));
+        // Constant offsets below r10 stay in the current frame once the frame is at least
+        // -offset bytes; Machine::run checks that before the call starts.
+        if (base == kFramePointer && raw.offset < 0 && end <= 0) {
+          d.kind = static_cast<uint8_t>(frame_form(op));
+          p.static_frame_need_ = std::max(p.static_frame_need_, static_cast<uint32_t>(-raw.offset));
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+
+  // Gas of the straight-line run starting at each slot: everything up to and including the
+  // first instruction that can transfer control. Entering a run charges all of it at once.
+  uint64_t tail = 0;
+  for (size_t pc = n; pc-- > 0;) {
+    tail = run_end[pc] ? cost[pc] : cost[pc] + tail;
+    if (tail > UINT32_MAX)
+      return unexpected(VerifyError{static_cast<uint32_t>(pc), "straight-line run costs more than 2^32 gas"});
+    p.code_[pc].entry_gas = static_cast<uint32_t>(tail);
+  }
+  return p;
+}
+
+}  // namespace covenant::vm

@@ -1,0 +1,83 @@
+#pragma once
+/// \file
+/// A loaded program: verified, pre-decoded once into the form the interpreter executes, with
+/// the gas of each straight-line run computed ahead of time. Immutable and shareable between
+/// threads; each thread runs it with its own `Machine`.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "vm/expected.hpp"
+#include "vm/host.hpp"
+#include "vm/verifier.hpp"
+
+namespace covenant::vm {
+
+/// Forms the loader adds beyond the table's `Op`s. `frame_*` are loads and stores at a
+/// constant negative offset from r10 that stay inside the current frame, so they skip address
+/// translation; `lddw_tail` marks the second slot of an lddw (never executed).
+enum class Special : uint8_t {
+  frame_ldxb = kOpCount, frame_ldxh, frame_ldxw, frame_ldxdw, frame_ldxsb, frame_ldxsh,
+  frame_ldxsw, frame_stb, frame_sth, frame_stw, frame_stdw, frame_stxb, frame_stxh, frame_stxw,
+  frame_stxdw, lddw_tail, end_
+};
+static_assert(static_cast<size_t>(Special::end_) <= 256, "decoded kinds must fit in a byte");
+
+/// One pre-decoded instruction (16 bytes). `kind` is an `Op` or a `Special`; `target` is an
+/// absolute slot for jumps and local calls, the offset for memory forms, the host index for
+/// host calls.
+struct Decoded {
+  uint8_t kind = 0;
+  uint8_t dst = 0;
+  uint8_t src = 0;
+  uint8_t unused = 0;
+  int32_t target = 0;
+  int32_t imm = 0;
+  /// Gas charged when execution enters a run of code at this slot (0 if no run starts here).
+  uint32_t entry_gas = 0;
+};
+
+/// A verified, pre-decoded program plus its read-only data.
+class Program {
+ public:
+  /// Verifies and pre-decodes `code`. `rodata` is copied and mapped read-only at
+  /// `region_base(Region::rodata)`. Fails with the verifier's reason.
+  static Expected<Program, VerifyError> load(std::span<const RawInsn> code,
+                                             std::span<const uint8_t> rodata = {},
+                                             std::span<const uint32_t> entry_points = {},
+                                             const HostTable& hosts = test_host_table());
+
+  /// As `load`, from raw little-endian bytes whose length must be a multiple of 8.
+  static Expected<Program, VerifyError> load_bytes(std::span<const uint8_t> bytes,
+                                                   std::span<const uint8_t> rodata = {},
+                                                   std::span<const uint32_t> entry_points = {},
+                                                   const HostTable& hosts = test_host_table());
+
+  /// Number of instruction slots.
+  size_t size() const { return code_.size(); }
+  /// Pre-decoded code, one element per slot.
+  std::span<const Decoded> code() const { return code_; }
+  std::span<const uint8_t> rodata() const { return rodata_; }
+  /// Host functions referenced by the code, indexed by `Decoded::target` of host calls.
+  std::span<const HostFunction> hosts() const { return hosts_; }
+  /// Host ids parallel to `hosts()`.
+  std::span<const uint32_t> host_ids() const { return host_ids_; }
+  std::span<const uint32_t> function_starts() const { return function_starts_; }
+  /// True if `pc` is the first slot of a function (a valid entry).
+  bool is_function_start(uint32_t pc) const;
+  /// Bytes below r10 that frame-relative accesses with constant offsets reach; a call's
+  /// frame size must be at least this.
+  uint32_t static_frame_need() const { return static_frame_need_; }
+
+ private:
+  std::vector<Decoded> code_;
+  std::vector<uint8_t> rodata_;
+  std::vector<HostFunction> hosts_;
+  std::vector<uint32_t> host_ids_;
+  std::vector<uint32_t> function_starts_;
+  uint32_t static_frame_need_ = 0;
+};
+
+}  // namespace covenant::vm
