@@ -26,7 +26,8 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory release
-	@./build/bin/covenant run examples/claim_payout.s --mem-file examples/claim_payout.mem
+	@echo "Claim line: billed 250.00, fee schedule 130.00, deductible left 50.00, copay 25.00, coinsurance 20%, out-of-pocket left 6000.00"
+	@./build/bin/covenant run vm/examples/claim_payout.s --u64 25000,13000,5000,2500,2000,600000
 
 bench: deps
 	@$(MAKE) --no-print-directory release

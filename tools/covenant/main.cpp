@@ -1,0 +1,14 @@
+// covenant: one command line for building, running and checking Covenant programs.
+
+#include <CLI/CLI.hpp>
+
+#include "tools/covenant/vm_commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Covenant: healthcare agreements that run by themselves, on a deterministic eBPF VM"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  covenant::cli::add_vm_commands(app, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,0 +1,22 @@
+#pragma once
+/// \file
+/// Hex text <-> bytes, for command lines, test files and printed identities.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace covenant {
+
+/// Parses hex digits into bytes. Whitespace between digit pairs is ignored; an optional "0x"
+/// prefix before each group is allowed. Returns nothing on a non-hex character or an odd
+/// number of digits in a group.
+std::optional<std::vector<uint8_t>> parse_hex(std::string_view text);
+
+/// Lower-case hex of `bytes`, no separators.
+std::string to_hex(std::span<const uint8_t> bytes);
+
+}  // namespace covenant
