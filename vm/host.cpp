@@ -48,7 +48,7 @@ uint64_t host_trace(HostCall& call) { return call.args[0]; }
 uint64_t host_memset(HostCall& call) {
   uint64_t addr = call.args[0], len = call.args[2];
   // Charge before touching memory, so a huge length cannot do work it has not paid for.
-  if (!call.charge((len + 7) / 8)) return 0;
+  if (!call.charge(len / 8 + (len % 8 != 0))) return 0;
   if (len == 0) return addr;
   uint8_t* p = call.memory(addr, len, Access::write);
   if (p == nullptr) return 0;

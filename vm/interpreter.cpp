@@ -1,5 +1,5 @@
-// The interpreter: one loop over pre-decoded instructions. Semantics follow RFC 9669 §4
-// exactly; the table's one-line semantics (opcodes.cpp) say the same in brief.
+// The interpreter: token-threaded dispatch over pre-decoded instructions. Semantics follow
+// RFC 9669 §4 exactly; the table's one-line semantics (opcodes.cpp) say the same in brief.
 //
 // Gas: each decoded slot carries the gas of the straight-line run that starts there. It is
 // charged whenever control arrives other than by falling through a non-branching
@@ -9,6 +9,7 @@
 
 #include <bit>
 #include <cstring>
+#include <mutex>
 
 #include "vm/machine.hpp"
 
@@ -75,7 +76,9 @@ void Machine::prepare(const Program& program, std::span<const uint8_t> input,
   // Every buffer is all-zero between calls (scrub restores that), so growing is enough.
   if (stack_.size() < stack_bytes) stack_.assign(stack_bytes, 0);
   if (heap_.size() < limits.heap_size) heap_.assign(limits.heap_size, 0);
-  if (output_.size() < limits.output_size) output_.assign(limits.output_size, 0);
+  if (output_.size() < limits.output_size) output_.resize(limits.output_size);
+  // The output is read after the call, so it is cleared before the next one, not after.
+  if (limits.output_size > 0) std::memset(output_.data(), 0, limits.output_size);
   if (input_.size() < input.size()) input_.resize(input.size());
   if (!input.empty()) std::memcpy(input_.data(), input.data(), input.size());
   input_size_ = static_cast<uint32_t>(input.size());
@@ -100,11 +103,12 @@ void Machine::scrub() {
 Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uint8_t> input,
                      const Limits& limits, void* host_context) {
   Outcome out;
+  output_size_ = 0;  // a refused call has no output
   auto refuse = [&](std::string why) {
     out.fault = Fault{.kind = FaultKind::bad_call, .pc = entry, .message = std::move(why)};
     return out;
   };
-  if (entry >= program.size() || !program.is_function_start(entry))
+  if (!program.is_function_start(entry))
     return refuse("slot " + std::to_string(entry) + " is not the start of a function");
   if (limits.max_call_depth < 1 || limits.max_call_depth > kMaxDepth)
     return refuse("call depth limit must be 1..64");
@@ -117,9 +121,32 @@ Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uin
   if (input.size() > UINT32_MAX) return refuse("input larger than 4 GiB");
 
   prepare(program, input, limits);
+  execute(program, entry, limits, host_context, out);
+  scrub();
+  return out;
+}
 
-  const Decoded* code = program.code().data();
-  const HostFunction* hosts = program.hosts().data();
+// Token-threaded dispatch: every handler ends with its own indirect jump through a table
+// indexed by the decoded kind, so each jump site is predicted on its own. The macros below
+// keep the handlers one line each; they are the interpreter's vocabulary.
+void Machine::execute(const Program& program, uint32_t entry, const Limits& limits,
+                      void* host_context, Outcome& out) {
+  static const void* table[256];
+  static std::once_flag table_ready;
+  // A lambda cannot take the address of this function's labels, so the table is filled by
+  // running this function once in "fill" mode.
+  static thread_local bool filling = false;
+  if (!filling) {
+    std::call_once(table_ready, [&] {
+      filling = true;
+      execute(program, entry, limits, host_context, out);
+      filling = false;
+    });
+  }
+
+  const Decoded* const code = program.code().data();
+  const HostFunction* const hosts = program.hosts().data();
+  const Divisor* const divisors = program.divisors().data();
   const uint32_t frame_size = limits.frame_size;
   const uint32_t stack_bytes = space_.regions[size_t(Region::stack)].size;
   const uint32_t need = program.static_frame_need();
@@ -128,7 +155,7 @@ Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uin
 
   uint64_t reg[kRegisterCount] = {};
   reg[1] = region_base(Region::input);
-  reg[2] = input.size();
+  reg[2] = input_size_;
   reg[3] = region_base(Region::output);
   reg[4] = limits.output_size;
   reg[5] = limits.heap_size;
@@ -137,276 +164,343 @@ Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uin
   Frame frames[kMaxDepth];
   uint32_t depth = 0;
   uint64_t gas = limits.gas;
-  uint32_t pc = entry;
+  const Decoded* ip = code + entry;
   Fault fault;
 
-  // Fault exits. Each sets `fault` and leaves the loop.
-#define COVENANT_CHARGE(at)                                         \
-  do {                                                              \
-    uint32_t cost_ = code[at].entry_gas;                            \
-    if (cost_ > gas) {                                              \
-      fault = Fault{.kind = FaultKind::out_of_gas, .pc = (at), .needed = cost_}; \
-      gas = 0;                                                      \
-      goto faulted;                                                 \
-    }                                                               \
-    gas -= cost_;                                                   \
+#define SET(kind, label) table[static_cast<size_t>(kind)] = &&label
+#define PC static_cast<uint32_t>(ip - code)
+#define DST reg[ip->dst]
+#define SRC reg[ip->src]
+#define IMM sext(ip->imm)
+#define DISPATCH() goto* table[ip->kind]
+#define NEXT() \
+  do {         \
+    ++ip;      \
+    DISPATCH(); \
   } while (0)
-#define COVENANT_TRANSLATE(ptr, at, bytes, kind_)                   \
-  uint8_t* ptr = space_.translate((at), (bytes), (kind_));          \
-  if (ptr == nullptr) {                                             \
-    fault = Fault{.kind = FaultKind::memory, .pc = pc, .address = (at), .size = (bytes), .access = (kind_)}; \
-    goto faulted;                                                   \
+  // Enter the run at `ip`: pay for it, then execute it.
+#define ENTER()                                                                       \
+  do {                                                                                \
+    if (ip->entry_gas > gas) {                                                        \
+      fault = Fault{.kind = FaultKind::out_of_gas, .pc = PC, .needed = ip->entry_gas}; \
+      gas = 0;                                                                        \
+      goto faulted;                                                                   \
+    }                                                                                 \
+    gas -= ip->entry_gas;                                                             \
+    DISPATCH();                                                                       \
+  } while (0)
+#define BRANCH(cond)                              \
+  do {                                            \
+    ip = (cond) ? code + ip->target : ip + 1;     \
+    ENTER();                                      \
+  } while (0)
+#define CHECKED(ptr, bytes, kind_)                                                         \
+  uint64_t addr_ = reg[(kind_) == Access::read ? ip->src : ip->dst] +                      \
+                   static_cast<uint64_t>(static_cast<int64_t>(ip->target));                \
+  uint8_t* ptr = space_.translate(addr_, (bytes), (kind_));                                \
+  if (ptr == nullptr) {                                                                    \
+    fault = Fault{.kind = FaultKind::memory, .pc = PC, .address = addr_, .size = (bytes), .access = (kind_)}; \
+    goto faulted;                                                                          \
   }
-#define COVENANT_LOAD(T, cast)                                      \
-  {                                                                 \
-    uint64_t addr_ = reg[d.src] + static_cast<uint64_t>(static_cast<int64_t>(d.target)); \
-    COVENANT_TRANSLATE(p_, addr_, sizeof(T), Access::read)          \
-    reg[d.dst] = cast(load_as<T>(p_));                              \
-    ++pc;                                                           \
-    break;                                                          \
+#define LOAD(T, Wide)                              \
+  {                                                \
+    CHECKED(p_, sizeof(T), Access::read)           \
+    DST = static_cast<uint64_t>(static_cast<Wide>(load_as<T>(p_))); \
+    NEXT();                                        \
   }
-#define COVENANT_STORE(T, value)                                    \
-  {                                                                 \
-    uint64_t addr_ = reg[d.dst] + static_cast<uint64_t>(static_cast<int64_t>(d.target)); \
-    COVENANT_TRANSLATE(p_, addr_, sizeof(T), Access::write)         \
-    marks.note(addr_, sizeof(T));                                   \
-    store_as<T>(p_, static_cast<T>(value));                         \
-    ++pc;                                                           \
-    break;                                                          \
-  }
-#define COVENANT_BRANCH(cond)                                       \
-  {                                                                 \
-    pc = (cond) ? static_cast<uint32_t>(d.target) : pc + 1;         \
-    COVENANT_CHARGE(pc);                                            \
-    break;                                                          \
+#define STORE(T, value)                            \
+  {                                                \
+    CHECKED(p_, sizeof(T), Access::write)          \
+    marks.note(addr_, sizeof(T));                  \
+    store_as<T>(p_, static_cast<T>(value));        \
+    NEXT();                                        \
   }
 
-  COVENANT_CHARGE(pc);
-  for (;;) {
-    const Decoded& d = code[pc];
-    uint64_t& dst = reg[d.dst];
-    const uint64_t src = reg[d.src];
-    const uint64_t imm = sext(d.imm);
-    switch (d.kind) {
-      // ---- ALU64
-      case uint8_t(Op::add64_imm): dst += imm; ++pc; break;
-      case uint8_t(Op::add64_reg): dst += src; ++pc; break;
-      case uint8_t(Op::sub64_imm): dst -= imm; ++pc; break;
-      case uint8_t(Op::sub64_reg): dst -= src; ++pc; break;
-      case uint8_t(Op::mul64_imm): dst *= imm; ++pc; break;
-      case uint8_t(Op::mul64_reg): dst *= src; ++pc; break;
-      case uint8_t(Op::div64_imm): dst = imm ? dst / imm : 0; ++pc; break;
-      case uint8_t(Op::div64_reg): dst = src ? dst / src : 0; ++pc; break;
-      case uint8_t(Op::sdiv64_imm): dst = sdiv64(dst, imm); ++pc; break;
-      case uint8_t(Op::sdiv64_reg): dst = sdiv64(dst, src); ++pc; break;
-      case uint8_t(Op::or64_imm): dst |= imm; ++pc; break;
-      case uint8_t(Op::or64_reg): dst |= src; ++pc; break;
-      case uint8_t(Op::and64_imm): dst &= imm; ++pc; break;
-      case uint8_t(Op::and64_reg): dst &= src; ++pc; break;
-      case uint8_t(Op::lsh64_imm): dst <<= (imm & 63); ++pc; break;
-      case uint8_t(Op::lsh64_reg): dst <<= (src & 63); ++pc; break;
-      case uint8_t(Op::rsh64_imm): dst >>= (imm & 63); ++pc; break;
-      case uint8_t(Op::rsh64_reg): dst >>= (src & 63); ++pc; break;
-      case uint8_t(Op::neg64): dst = 0 - dst; ++pc; break;
-      case uint8_t(Op::mod64_imm): dst = imm ? dst % imm : dst; ++pc; break;
-      case uint8_t(Op::mod64_reg): dst = src ? dst % src : dst; ++pc; break;
-      case uint8_t(Op::smod64_imm): dst = smod64(dst, imm); ++pc; break;
-      case uint8_t(Op::smod64_reg): dst = smod64(dst, src); ++pc; break;
-      case uint8_t(Op::xor64_imm): dst ^= imm; ++pc; break;
-      case uint8_t(Op::xor64_reg): dst ^= src; ++pc; break;
-      case uint8_t(Op::mov64_imm): dst = imm; ++pc; break;
-      case uint8_t(Op::mov64_reg): dst = src; ++pc; break;
-      case uint8_t(Op::movsx8_64): dst = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int8_t>(src))); ++pc; break;
-      case uint8_t(Op::movsx16_64): dst = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int16_t>(src))); ++pc; break;
-      case uint8_t(Op::movsx32_64): dst = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(src))); ++pc; break;
-      case uint8_t(Op::arsh64_imm): dst = static_cast<uint64_t>(static_cast<int64_t>(dst) >> (imm & 63)); ++pc; break;
-      case uint8_t(Op::arsh64_reg): dst = static_cast<uint64_t>(static_cast<int64_t>(dst) >> (src & 63)); ++pc; break;
-      case uint8_t(Op::bswap16): dst = __builtin_bswap16(static_cast<uint16_t>(dst)); ++pc; break;
-      case uint8_t(Op::bswap32): dst = __builtin_bswap32(static_cast<uint32_t>(dst)); ++pc; break;
-      case uint8_t(Op::bswap64): dst = __builtin_bswap64(dst); ++pc; break;
-      // ---- ALU32: operate on the low 32 bits, zero-extend the result
-      case uint8_t(Op::add32_imm): dst = u32(dst + imm); ++pc; break;
-      case uint8_t(Op::add32_reg): dst = u32(dst + src); ++pc; break;
-      case uint8_t(Op::sub32_imm): dst = u32(dst - imm); ++pc; break;
-      case uint8_t(Op::sub32_reg): dst = u32(dst - src); ++pc; break;
-      case uint8_t(Op::mul32_imm): dst = u32(dst * imm); ++pc; break;
-      case uint8_t(Op::mul32_reg): dst = u32(dst * src); ++pc; break;
-      case uint8_t(Op::div32_imm): dst = u32(imm) ? u32(dst) / u32(imm) : 0; ++pc; break;
-      case uint8_t(Op::div32_reg): dst = u32(src) ? u32(dst) / u32(src) : 0; ++pc; break;
-      case uint8_t(Op::sdiv32_imm): dst = sdiv32(dst, imm); ++pc; break;
-      case uint8_t(Op::sdiv32_reg): dst = sdiv32(dst, src); ++pc; break;
-      case uint8_t(Op::or32_imm): dst = u32(dst | imm); ++pc; break;
-      case uint8_t(Op::or32_reg): dst = u32(dst | src); ++pc; break;
-      case uint8_t(Op::and32_imm): dst = u32(dst & imm); ++pc; break;
-      case uint8_t(Op::and32_reg): dst = u32(dst & src); ++pc; break;
-      case uint8_t(Op::lsh32_imm): dst = u32(dst << (imm & 31)); ++pc; break;
-      case uint8_t(Op::lsh32_reg): dst = u32(dst << (src & 31)); ++pc; break;
-      case uint8_t(Op::rsh32_imm): dst = u32(dst) >> (imm & 31); ++pc; break;
-      case uint8_t(Op::rsh32_reg): dst = u32(dst) >> (src & 31); ++pc; break;
-      case uint8_t(Op::neg32): dst = u32(0 - dst); ++pc; break;
-      case uint8_t(Op::mod32_imm): dst = u32(imm) ? u32(dst) % u32(imm) : u32(dst); ++pc; break;
-      case uint8_t(Op::mod32_reg): dst = u32(src) ? u32(dst) % u32(src) : u32(dst); ++pc; break;
-      case uint8_t(Op::smod32_imm): dst = smod32(dst, imm); ++pc; break;
-      case uint8_t(Op::smod32_reg): dst = smod32(dst, src); ++pc; break;
-      case uint8_t(Op::xor32_imm): dst = u32(dst ^ imm); ++pc; break;
-      case uint8_t(Op::xor32_reg): dst = u32(dst ^ src); ++pc; break;
-      case uint8_t(Op::mov32_imm): dst = u32(imm); ++pc; break;
-      case uint8_t(Op::mov32_reg): dst = u32(src); ++pc; break;
-      case uint8_t(Op::movsx8_32): dst = static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(src))); ++pc; break;
-      case uint8_t(Op::movsx16_32): dst = static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(src))); ++pc; break;
-      case uint8_t(Op::arsh32_imm): dst = static_cast<uint32_t>(s32(dst) >> (imm & 31)); ++pc; break;
-      case uint8_t(Op::arsh32_reg): dst = static_cast<uint32_t>(s32(dst) >> (src & 31)); ++pc; break;
-      case uint8_t(Op::le16): dst = static_cast<uint16_t>(dst); ++pc; break;
-      case uint8_t(Op::le32): dst = u32(dst); ++pc; break;
-      case uint8_t(Op::le64): ++pc; break;
-      case uint8_t(Op::be16): dst = __builtin_bswap16(static_cast<uint16_t>(dst)); ++pc; break;
-      case uint8_t(Op::be32): dst = __builtin_bswap32(static_cast<uint32_t>(dst)); ++pc; break;
-      case uint8_t(Op::be64): dst = __builtin_bswap64(dst); ++pc; break;
-      // ---- Memory
-      case uint8_t(Op::lddw):
-        dst = u32(static_cast<uint64_t>(d.imm)) | (static_cast<uint64_t>(static_cast<uint32_t>(code[pc + 1].imm)) << 32);
-        pc += 2;
-        break;
-      case uint8_t(Op::ldxb): COVENANT_LOAD(uint8_t, static_cast<uint64_t>)
-      case uint8_t(Op::ldxh): COVENANT_LOAD(uint16_t, static_cast<uint64_t>)
-      case uint8_t(Op::ldxw): COVENANT_LOAD(uint32_t, static_cast<uint64_t>)
-      case uint8_t(Op::ldxdw): COVENANT_LOAD(uint64_t, static_cast<uint64_t>)
-      case uint8_t(Op::ldxsb): COVENANT_LOAD(int8_t, static_cast<int64_t>)
-      case uint8_t(Op::ldxsh): COVENANT_LOAD(int16_t, static_cast<int64_t>)
-      case uint8_t(Op::ldxsw): COVENANT_LOAD(int32_t, static_cast<int64_t>)
-      case uint8_t(Op::stb): COVENANT_STORE(uint8_t, imm)
-      case uint8_t(Op::sth): COVENANT_STORE(uint16_t, imm)
-      case uint8_t(Op::stw): COVENANT_STORE(uint32_t, imm)
-      case uint8_t(Op::stdw): COVENANT_STORE(uint64_t, imm)
-      case uint8_t(Op::stxb): COVENANT_STORE(uint8_t, src)
-      case uint8_t(Op::stxh): COVENANT_STORE(uint16_t, src)
-      case uint8_t(Op::stxw): COVENANT_STORE(uint32_t, src)
-      case uint8_t(Op::stxdw): COVENANT_STORE(uint64_t, src)
-      // Frame-relative forms: the loader proved fp + offset stays inside the current frame.
-      case uint8_t(Special::frame_ldxb): dst = load_as<uint8_t>(fp + d.target); ++pc; break;
-      case uint8_t(Special::frame_ldxh): dst = load_as<uint16_t>(fp + d.target); ++pc; break;
-      case uint8_t(Special::frame_ldxw): dst = load_as<uint32_t>(fp + d.target); ++pc; break;
-      case uint8_t(Special::frame_ldxdw): dst = load_as<uint64_t>(fp + d.target); ++pc; break;
-      case uint8_t(Special::frame_ldxsb): dst = static_cast<uint64_t>(int64_t{load_as<int8_t>(fp + d.target)}); ++pc; break;
-      case uint8_t(Special::frame_ldxsh): dst = static_cast<uint64_t>(int64_t{load_as<int16_t>(fp + d.target)}); ++pc; break;
-      case uint8_t(Special::frame_ldxsw): dst = static_cast<uint64_t>(int64_t{load_as<int32_t>(fp + d.target)}); ++pc; break;
-      case uint8_t(Special::frame_stb): store_as<uint8_t>(fp + d.target, static_cast<uint8_t>(imm)); ++pc; break;
-      case uint8_t(Special::frame_sth): store_as<uint16_t>(fp + d.target, static_cast<uint16_t>(imm)); ++pc; break;
-      case uint8_t(Special::frame_stw): store_as<uint32_t>(fp + d.target, static_cast<uint32_t>(imm)); ++pc; break;
-      case uint8_t(Special::frame_stdw): store_as<uint64_t>(fp + d.target, imm); ++pc; break;
-      case uint8_t(Special::frame_stxb): store_as<uint8_t>(fp + d.target, static_cast<uint8_t>(src)); ++pc; break;
-      case uint8_t(Special::frame_stxh): store_as<uint16_t>(fp + d.target, static_cast<uint16_t>(src)); ++pc; break;
-      case uint8_t(Special::frame_stxw): store_as<uint32_t>(fp + d.target, static_cast<uint32_t>(src)); ++pc; break;
-      case uint8_t(Special::frame_stxdw): store_as<uint64_t>(fp + d.target, src); ++pc; break;
-      // ---- JMP: 64-bit comparisons
-      case uint8_t(Op::ja):
-      case uint8_t(Op::ja32):
-        pc = static_cast<uint32_t>(d.target);
-        COVENANT_CHARGE(pc);
-        break;
-      case uint8_t(Op::jeq_imm): COVENANT_BRANCH(dst == imm)
-      case uint8_t(Op::jeq_reg): COVENANT_BRANCH(dst == src)
-      case uint8_t(Op::jgt_imm): COVENANT_BRANCH(dst > imm)
-      case uint8_t(Op::jgt_reg): COVENANT_BRANCH(dst > src)
-      case uint8_t(Op::jge_imm): COVENANT_BRANCH(dst >= imm)
-      case uint8_t(Op::jge_reg): COVENANT_BRANCH(dst >= src)
-      case uint8_t(Op::jset_imm): COVENANT_BRANCH(dst & imm)
-      case uint8_t(Op::jset_reg): COVENANT_BRANCH(dst & src)
-      case uint8_t(Op::jne_imm): COVENANT_BRANCH(dst != imm)
-      case uint8_t(Op::jne_reg): COVENANT_BRANCH(dst != src)
-      case uint8_t(Op::jsgt_imm): COVENANT_BRANCH(static_cast<int64_t>(dst) > static_cast<int64_t>(imm))
-      case uint8_t(Op::jsgt_reg): COVENANT_BRANCH(static_cast<int64_t>(dst) > static_cast<int64_t>(src))
-      case uint8_t(Op::jsge_imm): COVENANT_BRANCH(static_cast<int64_t>(dst) >= static_cast<int64_t>(imm))
-      case uint8_t(Op::jsge_reg): COVENANT_BRANCH(static_cast<int64_t>(dst) >= static_cast<int64_t>(src))
-      case uint8_t(Op::jlt_imm): COVENANT_BRANCH(dst < imm)
-      case uint8_t(Op::jlt_reg): COVENANT_BRANCH(dst < src)
-      case uint8_t(Op::jle_imm): COVENANT_BRANCH(dst <= imm)
-      case uint8_t(Op::jle_reg): COVENANT_BRANCH(dst <= src)
-      case uint8_t(Op::jslt_imm): COVENANT_BRANCH(static_cast<int64_t>(dst) < static_cast<int64_t>(imm))
-      case uint8_t(Op::jslt_reg): COVENANT_BRANCH(static_cast<int64_t>(dst) < static_cast<int64_t>(src))
-      case uint8_t(Op::jsle_imm): COVENANT_BRANCH(static_cast<int64_t>(dst) <= static_cast<int64_t>(imm))
-      case uint8_t(Op::jsle_reg): COVENANT_BRANCH(static_cast<int64_t>(dst) <= static_cast<int64_t>(src))
-      // ---- JMP32: 32-bit comparisons
-      case uint8_t(Op::jeq32_imm): COVENANT_BRANCH(u32(dst) == u32(imm))
-      case uint8_t(Op::jeq32_reg): COVENANT_BRANCH(u32(dst) == u32(src))
-      case uint8_t(Op::jgt32_imm): COVENANT_BRANCH(u32(dst) > u32(imm))
-      case uint8_t(Op::jgt32_reg): COVENANT_BRANCH(u32(dst) > u32(src))
-      case uint8_t(Op::jge32_imm): COVENANT_BRANCH(u32(dst) >= u32(imm))
-      case uint8_t(Op::jge32_reg): COVENANT_BRANCH(u32(dst) >= u32(src))
-      case uint8_t(Op::jset32_imm): COVENANT_BRANCH(u32(dst) & u32(imm))
-      case uint8_t(Op::jset32_reg): COVENANT_BRANCH(u32(dst) & u32(src))
-      case uint8_t(Op::jne32_imm): COVENANT_BRANCH(u32(dst) != u32(imm))
-      case uint8_t(Op::jne32_reg): COVENANT_BRANCH(u32(dst) != u32(src))
-      case uint8_t(Op::jsgt32_imm): COVENANT_BRANCH(s32(dst) > s32(imm))
-      case uint8_t(Op::jsgt32_reg): COVENANT_BRANCH(s32(dst) > s32(src))
-      case uint8_t(Op::jsge32_imm): COVENANT_BRANCH(s32(dst) >= s32(imm))
-      case uint8_t(Op::jsge32_reg): COVENANT_BRANCH(s32(dst) >= s32(src))
-      case uint8_t(Op::jlt32_imm): COVENANT_BRANCH(u32(dst) < u32(imm))
-      case uint8_t(Op::jlt32_reg): COVENANT_BRANCH(u32(dst) < u32(src))
-      case uint8_t(Op::jle32_imm): COVENANT_BRANCH(u32(dst) <= u32(imm))
-      case uint8_t(Op::jle32_reg): COVENANT_BRANCH(u32(dst) <= u32(src))
-      case uint8_t(Op::jslt32_imm): COVENANT_BRANCH(s32(dst) < s32(imm))
-      case uint8_t(Op::jslt32_reg): COVENANT_BRANCH(s32(dst) < s32(src))
-      case uint8_t(Op::jsle32_imm): COVENANT_BRANCH(s32(dst) <= s32(imm))
-      case uint8_t(Op::jsle32_reg): COVENANT_BRANCH(s32(dst) <= s32(src))
-      // ---- Calls
-      case uint8_t(Op::call_helper): {
-        // The host works on copies of the gas counter and the arguments, so that neither
-        // `gas` nor `reg` escapes and the compiler may keep them in registers.
-        uint64_t host_gas = gas;
-        HostCall call(space_, marks, host_gas, host_context, pc);
-        std::memcpy(call.args, &reg[1], sizeof call.args);
-        uint64_t result = hosts[d.target].fn(call);
-        gas = host_gas;
-        if (call.fault()) {
-          fault = std::move(*call.fault());
-          goto faulted;
-        }
-        reg[0] = result;
-        ++pc;
-        break;
-      }
-      case uint8_t(Op::call_local): {
-        if (depth + 1 >= limits.max_call_depth) {
-          fault = Fault{.kind = FaultKind::call_depth, .pc = pc, .needed = limits.max_call_depth};
-          goto faulted;
-        }
-        Frame& f = frames[depth++];
-        f.return_pc = pc + 1;
-        std::memcpy(f.saved, &reg[6], sizeof f.saved);
-        fp -= frame_size;
-        reg[10] -= frame_size;
-        uint64_t reach = static_cast<uint64_t>(fp - stack_.data()) - need;
-        if (reach < marks.stack_low) marks.stack_low = reach;
-        pc = static_cast<uint32_t>(d.target);
-        COVENANT_CHARGE(pc);
-        break;
-      }
-      case uint8_t(Op::exit): {
-        if (depth == 0) {
-          out.r0 = reg[0];
-          goto finished;
-        }
-        const Frame& f = frames[--depth];
-        std::memcpy(&reg[6], f.saved, sizeof f.saved);
-        fp += frame_size;
-        reg[10] += frame_size;
-        pc = f.return_pc;
-        COVENANT_CHARGE(pc);
-        break;
-      }
-      default:
-        // Unreachable for verified code: atomics, callx, packet access and lddw tails are
-        // rejected or skipped. Kept as a fault rather than undefined behaviour.
-        fault = Fault{.kind = FaultKind::bad_call, .pc = pc, .message = "instruction not executable"};
-        goto faulted;
-    }
+  if (filling) {
+    for (auto& slot : table) slot = &&invalid;
+    SET(Op::add64_imm, add64_imm); SET(Op::add64_reg, add64_reg); SET(Op::sub64_imm, sub64_imm);
+    SET(Op::sub64_reg, sub64_reg); SET(Op::mul64_imm, mul64_imm); SET(Op::mul64_reg, mul64_reg);
+    SET(Op::div64_imm, div64_imm); SET(Op::div64_reg, div64_reg); SET(Op::sdiv64_imm, sdiv64_imm);
+    SET(Op::sdiv64_reg, sdiv64_reg); SET(Op::or64_imm, or64_imm); SET(Op::or64_reg, or64_reg);
+    SET(Op::and64_imm, and64_imm); SET(Op::and64_reg, and64_reg); SET(Op::lsh64_imm, lsh64_imm);
+    SET(Op::lsh64_reg, lsh64_reg); SET(Op::rsh64_imm, rsh64_imm); SET(Op::rsh64_reg, rsh64_reg);
+    SET(Op::neg64, neg64); SET(Op::mod64_imm, mod64_imm); SET(Op::mod64_reg, mod64_reg);
+    SET(Op::smod64_imm, smod64_imm); SET(Op::smod64_reg, smod64_reg); SET(Op::xor64_imm, xor64_imm);
+    SET(Op::xor64_reg, xor64_reg); SET(Op::mov64_imm, mov64_imm); SET(Op::mov64_reg, mov64_reg);
+    SET(Op::movsx8_64, movsx8_64); SET(Op::movsx16_64, movsx16_64); SET(Op::movsx32_64, movsx32_64);
+    SET(Op::arsh64_imm, arsh64_imm); SET(Op::arsh64_reg, arsh64_reg); SET(Op::bswap16, bswap16);
+    SET(Op::bswap32, bswap32); SET(Op::bswap64, bswap64);
+    SET(Op::add32_imm, add32_imm); SET(Op::add32_reg, add32_reg); SET(Op::sub32_imm, sub32_imm);
+    SET(Op::sub32_reg, sub32_reg); SET(Op::mul32_imm, mul32_imm); SET(Op::mul32_reg, mul32_reg);
+    SET(Op::div32_imm, div32_imm); SET(Op::div32_reg, div32_reg); SET(Op::sdiv32_imm, sdiv32_imm);
+    SET(Op::sdiv32_reg, sdiv32_reg); SET(Op::or32_imm, or32_imm); SET(Op::or32_reg, or32_reg);
+    SET(Op::and32_imm, and32_imm); SET(Op::and32_reg, and32_reg); SET(Op::lsh32_imm, lsh32_imm);
+    SET(Op::lsh32_reg, lsh32_reg); SET(Op::rsh32_imm, rsh32_imm); SET(Op::rsh32_reg, rsh32_reg);
+    SET(Op::neg32, neg32); SET(Op::mod32_imm, mod32_imm); SET(Op::mod32_reg, mod32_reg);
+    SET(Op::smod32_imm, smod32_imm); SET(Op::smod32_reg, smod32_reg); SET(Op::xor32_imm, xor32_imm);
+    SET(Op::xor32_reg, xor32_reg); SET(Op::mov32_imm, mov32_imm); SET(Op::mov32_reg, mov32_reg);
+    SET(Op::movsx8_32, movsx8_32); SET(Op::movsx16_32, movsx16_32); SET(Op::arsh32_imm, arsh32_imm);
+    SET(Op::arsh32_reg, arsh32_reg); SET(Op::le16, le16); SET(Op::le32, le32); SET(Op::le64, le64);
+    SET(Op::be16, be16); SET(Op::be32, be32); SET(Op::be64, be64);
+    SET(Op::lddw, lddw); SET(Op::ldxb, ldxb); SET(Op::ldxh, ldxh); SET(Op::ldxw, ldxw);
+    SET(Op::ldxdw, ldxdw); SET(Op::ldxsb, ldxsb); SET(Op::ldxsh, ldxsh); SET(Op::ldxsw, ldxsw);
+    SET(Op::stb, stb); SET(Op::sth, sth); SET(Op::stw, stw); SET(Op::stdw, stdw);
+    SET(Op::stxb, stxb); SET(Op::stxh, stxh); SET(Op::stxw, stxw); SET(Op::stxdw, stxdw);
+    SET(Special::frame_ldxb, frame_ldxb); SET(Special::frame_ldxh, frame_ldxh);
+    SET(Special::frame_ldxw, frame_ldxw); SET(Special::frame_ldxdw, frame_ldxdw);
+    SET(Special::frame_ldxsb, frame_ldxsb); SET(Special::frame_ldxsh, frame_ldxsh);
+    SET(Special::frame_ldxsw, frame_ldxsw); SET(Special::frame_stb, frame_stb);
+    SET(Special::frame_sth, frame_sth); SET(Special::frame_stw, frame_stw);
+    SET(Special::frame_stdw, frame_stdw); SET(Special::frame_stxb, frame_stxb);
+    SET(Special::frame_stxh, frame_stxh); SET(Special::frame_stxw, frame_stxw);
+    SET(Special::frame_stxdw, frame_stxdw);
+    SET(Special::div64_const, div64_const); SET(Special::mod64_const, mod64_const);
+    SET(Special::div32_const, div32_const); SET(Special::mod32_const, mod32_const);
+    SET(Op::ja, ja); SET(Op::ja32, ja);
+    SET(Op::jeq_imm, jeq_imm); SET(Op::jeq_reg, jeq_reg); SET(Op::jgt_imm, jgt_imm);
+    SET(Op::jgt_reg, jgt_reg); SET(Op::jge_imm, jge_imm); SET(Op::jge_reg, jge_reg);
+    SET(Op::jset_imm, jset_imm); SET(Op::jset_reg, jset_reg); SET(Op::jne_imm, jne_imm);
+    SET(Op::jne_reg, jne_reg); SET(Op::jsgt_imm, jsgt_imm); SET(Op::jsgt_reg, jsgt_reg);
+    SET(Op::jsge_imm, jsge_imm); SET(Op::jsge_reg, jsge_reg); SET(Op::jlt_imm, jlt_imm);
+    SET(Op::jlt_reg, jlt_reg); SET(Op::jle_imm, jle_imm); SET(Op::jle_reg, jle_reg);
+    SET(Op::jslt_imm, jslt_imm); SET(Op::jslt_reg, jslt_reg); SET(Op::jsle_imm, jsle_imm);
+    SET(Op::jsle_reg, jsle_reg);
+    SET(Op::jeq32_imm, jeq32_imm); SET(Op::jeq32_reg, jeq32_reg); SET(Op::jgt32_imm, jgt32_imm);
+    SET(Op::jgt32_reg, jgt32_reg); SET(Op::jge32_imm, jge32_imm); SET(Op::jge32_reg, jge32_reg);
+    SET(Op::jset32_imm, jset32_imm); SET(Op::jset32_reg, jset32_reg); SET(Op::jne32_imm, jne32_imm);
+    SET(Op::jne32_reg, jne32_reg); SET(Op::jsgt32_imm, jsgt32_imm); SET(Op::jsgt32_reg, jsgt32_reg);
+    SET(Op::jsge32_imm, jsge32_imm); SET(Op::jsge32_reg, jsge32_reg); SET(Op::jlt32_imm, jlt32_imm);
+    SET(Op::jlt32_reg, jlt32_reg); SET(Op::jle32_imm, jle32_imm); SET(Op::jle32_reg, jle32_reg);
+    SET(Op::jslt32_imm, jslt32_imm); SET(Op::jslt32_reg, jslt32_reg); SET(Op::jsle32_imm, jsle32_imm);
+    SET(Op::jsle32_reg, jsle32_reg);
+    SET(Op::call_helper, call_helper); SET(Op::call_local, call_local); SET(Op::exit, exit);
+    return;
   }
-#undef COVENANT_BRANCH
-#undef COVENANT_STORE
-#undef COVENANT_LOAD
-#undef COVENANT_TRANSLATE
-#undef COVENANT_CHARGE
+
+  ENTER();
+
+  // ---- ALU64
+add64_imm: DST += IMM; NEXT();
+add64_reg: DST += SRC; NEXT();
+sub64_imm: DST -= IMM; NEXT();
+sub64_reg: DST -= SRC; NEXT();
+mul64_imm: DST *= IMM; NEXT();
+mul64_reg: DST *= SRC; NEXT();
+div64_imm: DST = IMM ? DST / IMM : 0; NEXT();
+div64_reg: DST = SRC ? DST / SRC : 0; NEXT();
+sdiv64_imm: DST = sdiv64(DST, IMM); NEXT();
+sdiv64_reg: DST = sdiv64(DST, SRC); NEXT();
+or64_imm: DST |= IMM; NEXT();
+or64_reg: DST |= SRC; NEXT();
+and64_imm: DST &= IMM; NEXT();
+and64_reg: DST &= SRC; NEXT();
+lsh64_imm: DST <<= (IMM & 63); NEXT();
+lsh64_reg: DST <<= (SRC & 63); NEXT();
+rsh64_imm: DST >>= (IMM & 63); NEXT();
+rsh64_reg: DST >>= (SRC & 63); NEXT();
+neg64: DST = 0 - DST; NEXT();
+mod64_imm: DST = IMM ? DST % IMM : DST; NEXT();
+mod64_reg: DST = SRC ? DST % SRC : DST; NEXT();
+smod64_imm: DST = smod64(DST, IMM); NEXT();
+smod64_reg: DST = smod64(DST, SRC); NEXT();
+xor64_imm: DST ^= IMM; NEXT();
+xor64_reg: DST ^= SRC; NEXT();
+mov64_imm: DST = IMM; NEXT();
+mov64_reg: DST = SRC; NEXT();
+movsx8_64: DST = static_cast<uint64_t>(int64_t{static_cast<int8_t>(SRC)}); NEXT();
+movsx16_64: DST = static_cast<uint64_t>(int64_t{static_cast<int16_t>(SRC)}); NEXT();
+movsx32_64: DST = static_cast<uint64_t>(int64_t{static_cast<int32_t>(SRC)}); NEXT();
+arsh64_imm: DST = static_cast<uint64_t>(static_cast<int64_t>(DST) >> (IMM & 63)); NEXT();
+arsh64_reg: DST = static_cast<uint64_t>(static_cast<int64_t>(DST) >> (SRC & 63)); NEXT();
+bswap16: DST = __builtin_bswap16(static_cast<uint16_t>(DST)); NEXT();
+bswap32: DST = __builtin_bswap32(static_cast<uint32_t>(DST)); NEXT();
+bswap64: DST = __builtin_bswap64(DST); NEXT();
+  // ---- ALU32: operate on the low 32 bits, zero-extend the result
+add32_imm: DST = u32(DST + IMM); NEXT();
+add32_reg: DST = u32(DST + SRC); NEXT();
+sub32_imm: DST = u32(DST - IMM); NEXT();
+sub32_reg: DST = u32(DST - SRC); NEXT();
+mul32_imm: DST = u32(DST * IMM); NEXT();
+mul32_reg: DST = u32(DST * SRC); NEXT();
+div32_imm: DST = u32(IMM) ? u32(DST) / u32(IMM) : 0; NEXT();
+div32_reg: DST = u32(SRC) ? u32(DST) / u32(SRC) : 0; NEXT();
+sdiv32_imm: DST = sdiv32(DST, IMM); NEXT();
+sdiv32_reg: DST = sdiv32(DST, SRC); NEXT();
+or32_imm: DST = u32(DST | IMM); NEXT();
+or32_reg: DST = u32(DST | SRC); NEXT();
+and32_imm: DST = u32(DST & IMM); NEXT();
+and32_reg: DST = u32(DST & SRC); NEXT();
+lsh32_imm: DST = u32(DST << (IMM & 31)); NEXT();
+lsh32_reg: DST = u32(DST << (SRC & 31)); NEXT();
+rsh32_imm: DST = u32(DST) >> (IMM & 31); NEXT();
+rsh32_reg: DST = u32(DST) >> (SRC & 31); NEXT();
+neg32: DST = u32(0 - DST); NEXT();
+mod32_imm: DST = u32(IMM) ? u32(DST) % u32(IMM) : u32(DST); NEXT();
+mod32_reg: DST = u32(SRC) ? u32(DST) % u32(SRC) : u32(DST); NEXT();
+smod32_imm: DST = smod32(DST, IMM); NEXT();
+smod32_reg: DST = smod32(DST, SRC); NEXT();
+xor32_imm: DST = u32(DST ^ IMM); NEXT();
+xor32_reg: DST = u32(DST ^ SRC); NEXT();
+mov32_imm: DST = u32(IMM); NEXT();
+mov32_reg: DST = u32(SRC); NEXT();
+movsx8_32: DST = static_cast<uint32_t>(int32_t{static_cast<int8_t>(SRC)}); NEXT();
+movsx16_32: DST = static_cast<uint32_t>(int32_t{static_cast<int16_t>(SRC)}); NEXT();
+arsh32_imm: DST = static_cast<uint32_t>(s32(DST) >> (IMM & 31)); NEXT();
+arsh32_reg: DST = static_cast<uint32_t>(s32(DST) >> (SRC & 31)); NEXT();
+le16: DST = static_cast<uint16_t>(DST); NEXT();
+le32: DST = u32(DST); NEXT();
+le64: NEXT();
+be16: DST = __builtin_bswap16(static_cast<uint16_t>(DST)); NEXT();
+be32: DST = __builtin_bswap32(static_cast<uint32_t>(DST)); NEXT();
+be64: DST = __builtin_bswap64(DST); NEXT();
+  // ---- Division by a constant (the loader's magic numbers)
+div64_const: DST = divisors[ip->target].divide(DST); NEXT();
+mod64_const: DST -= divisors[ip->target].divide(DST) * divisors[ip->target].divisor; NEXT();
+div32_const: DST = divisors[ip->target].divide(u32(DST)); NEXT();
+mod32_const: DST = u32(DST) - divisors[ip->target].divide(u32(DST)) * divisors[ip->target].divisor; NEXT();
+  // ---- Memory
+lddw:
+  DST = u32(static_cast<uint64_t>(ip->imm)) | (static_cast<uint64_t>(static_cast<uint32_t>(ip[1].imm)) << 32);
+  ip += 1;
+  NEXT();
+ldxb: LOAD(uint8_t, uint8_t)
+ldxh: LOAD(uint16_t, uint16_t)
+ldxw: LOAD(uint32_t, uint32_t)
+ldxdw: LOAD(uint64_t, uint64_t)
+ldxsb: LOAD(int8_t, int64_t)
+ldxsh: LOAD(int16_t, int64_t)
+ldxsw: LOAD(int32_t, int64_t)
+stb: STORE(uint8_t, IMM)
+sth: STORE(uint16_t, IMM)
+stw: STORE(uint32_t, IMM)
+stdw: STORE(uint64_t, IMM)
+stxb: STORE(uint8_t, SRC)
+stxh: STORE(uint16_t, SRC)
+stxw: STORE(uint32_t, SRC)
+stxdw: STORE(uint64_t, SRC)
+  // Frame-relative forms: the loader proved fp + offset stays inside the current frame.
+frame_ldxb: DST = load_as<uint8_t>(fp + ip->target); NEXT();
+frame_ldxh: DST = load_as<uint16_t>(fp + ip->target); NEXT();
+frame_ldxw: DST = load_as<uint32_t>(fp + ip->target); NEXT();
+frame_ldxdw: DST = load_as<uint64_t>(fp + ip->target); NEXT();
+frame_ldxsb: DST = static_cast<uint64_t>(int64_t{load_as<int8_t>(fp + ip->target)}); NEXT();
+frame_ldxsh: DST = static_cast<uint64_t>(int64_t{load_as<int16_t>(fp + ip->target)}); NEXT();
+frame_ldxsw: DST = static_cast<uint64_t>(int64_t{load_as<int32_t>(fp + ip->target)}); NEXT();
+frame_stb: store_as<uint8_t>(fp + ip->target, static_cast<uint8_t>(ip->imm)); NEXT();
+frame_sth: store_as<uint16_t>(fp + ip->target, static_cast<uint16_t>(ip->imm)); NEXT();
+frame_stw: store_as<uint32_t>(fp + ip->target, static_cast<uint32_t>(ip->imm)); NEXT();
+frame_stdw: store_as<uint64_t>(fp + ip->target, IMM); NEXT();
+frame_stxb: store_as<uint8_t>(fp + ip->target, static_cast<uint8_t>(SRC)); NEXT();
+frame_stxh: store_as<uint16_t>(fp + ip->target, static_cast<uint16_t>(SRC)); NEXT();
+frame_stxw: store_as<uint32_t>(fp + ip->target, static_cast<uint32_t>(SRC)); NEXT();
+frame_stxdw: store_as<uint64_t>(fp + ip->target, SRC); NEXT();
+  // ---- Jumps
+ja: ip = code + ip->target; ENTER();
+jeq_imm: BRANCH(DST == IMM);
+jeq_reg: BRANCH(DST == SRC);
+jgt_imm: BRANCH(DST > IMM);
+jgt_reg: BRANCH(DST > SRC);
+jge_imm: BRANCH(DST >= IMM);
+jge_reg: BRANCH(DST >= SRC);
+jset_imm: BRANCH(DST & IMM);
+jset_reg: BRANCH(DST & SRC);
+jne_imm: BRANCH(DST != IMM);
+jne_reg: BRANCH(DST != SRC);
+jsgt_imm: BRANCH(static_cast<int64_t>(DST) > static_cast<int64_t>(IMM));
+jsgt_reg: BRANCH(static_cast<int64_t>(DST) > static_cast<int64_t>(SRC));
+jsge_imm: BRANCH(static_cast<int64_t>(DST) >= static_cast<int64_t>(IMM));
+jsge_reg: BRANCH(static_cast<int64_t>(DST) >= static_cast<int64_t>(SRC));
+jlt_imm: BRANCH(DST < IMM);
+jlt_reg: BRANCH(DST < SRC);
+jle_imm: BRANCH(DST <= IMM);
+jle_reg: BRANCH(DST <= SRC);
+jslt_imm: BRANCH(static_cast<int64_t>(DST) < static_cast<int64_t>(IMM));
+jslt_reg: BRANCH(static_cast<int64_t>(DST) < static_cast<int64_t>(SRC));
+jsle_imm: BRANCH(static_cast<int64_t>(DST) <= static_cast<int64_t>(IMM));
+jsle_reg: BRANCH(static_cast<int64_t>(DST) <= static_cast<int64_t>(SRC));
+jeq32_imm: BRANCH(u32(DST) == u32(IMM));
+jeq32_reg: BRANCH(u32(DST) == u32(SRC));
+jgt32_imm: BRANCH(u32(DST) > u32(IMM));
+jgt32_reg: BRANCH(u32(DST) > u32(SRC));
+jge32_imm: BRANCH(u32(DST) >= u32(IMM));
+jge32_reg: BRANCH(u32(DST) >= u32(SRC));
+jset32_imm: BRANCH(u32(DST) & u32(IMM));
+jset32_reg: BRANCH(u32(DST) & u32(SRC));
+jne32_imm: BRANCH(u32(DST) != u32(IMM));
+jne32_reg: BRANCH(u32(DST) != u32(SRC));
+jsgt32_imm: BRANCH(s32(DST) > s32(IMM));
+jsgt32_reg: BRANCH(s32(DST) > s32(SRC));
+jsge32_imm: BRANCH(s32(DST) >= s32(IMM));
+jsge32_reg: BRANCH(s32(DST) >= s32(SRC));
+jlt32_imm: BRANCH(u32(DST) < u32(IMM));
+jlt32_reg: BRANCH(u32(DST) < u32(SRC));
+jle32_imm: BRANCH(u32(DST) <= u32(IMM));
+jle32_reg: BRANCH(u32(DST) <= u32(SRC));
+jslt32_imm: BRANCH(s32(DST) < s32(IMM));
+jslt32_reg: BRANCH(s32(DST) < s32(SRC));
+jsle32_imm: BRANCH(s32(DST) <= s32(IMM));
+jsle32_reg: BRANCH(s32(DST) <= s32(SRC));
+  // ---- Calls
+call_helper: {
+  // The host works on copies of the gas counter and the arguments, so that neither `gas`
+  // nor `reg` escapes and the compiler may keep them in registers.
+  uint64_t host_gas = gas;
+  HostCall call(space_, marks, host_gas, host_context, PC);
+  std::memcpy(call.args, &reg[1], sizeof call.args);
+  uint64_t result = hosts[ip->target].fn(call);
+  gas = host_gas;
+  if (call.fault()) {
+    fault = std::move(*call.fault());
+    goto faulted;
+  }
+  reg[0] = result;
+  NEXT();
+}
+call_local: {
+  if (depth + 1 >= limits.max_call_depth) {
+    fault = Fault{.kind = FaultKind::call_depth, .pc = PC, .needed = limits.max_call_depth};
+    goto faulted;
+  }
+  Frame& f = frames[depth++];
+  f.return_pc = PC + 1;
+  std::memcpy(f.saved, &reg[6], sizeof f.saved);
+  fp -= frame_size;
+  reg[10] -= frame_size;
+  uint64_t reach = static_cast<uint64_t>(fp - stack_.data()) - need;
+  if (reach < marks.stack_low) marks.stack_low = reach;
+  ip = code + ip->target;
+  ENTER();
+}
+exit: {
+  if (depth == 0) {
+    out.r0 = reg[0];
+    goto finished;
+  }
+  const Frame& f = frames[--depth];
+  std::memcpy(&reg[6], f.saved, sizeof f.saved);
+  fp += frame_size;
+  reg[10] += frame_size;
+  ip = code + f.return_pc;
+  ENTER();
+}
+invalid:
+  // Unreachable for verified code: atomics, callx, packet access and lddw tails are rejected
+  // or skipped. Kept as a fault rather than undefined behaviour.
+  fault = Fault{.kind = FaultKind::bad_call, .pc = PC, .message = "instruction not executable"};
+  goto faulted;
+
+#undef STORE
+#undef LOAD
+#undef CHECKED
+#undef BRANCH
+#undef ENTER
+#undef NEXT
+#undef DISPATCH
+#undef IMM
+#undef SRC
+#undef DST
+#undef PC
+#undef SET
 
 faulted:
   out.fault = std::move(fault);
@@ -414,8 +508,6 @@ finished:
   out.gas_used = limits.gas - gas;
   stack_low_ = marks.stack_low;
   heap_high_ = marks.heap_high;
-  scrub();
-  return out;
 }
 
 }  // namespace covenant::vm

@@ -45,6 +45,8 @@ class Machine {
 
  private:
   void prepare(const Program& program, std::span<const uint8_t> input, const Limits& limits);
+  void execute(const Program& program, uint32_t entry, const Limits& limits, void* host_context,
+               Outcome& out);
   void scrub();
 
   std::vector<uint8_t> stack_, heap_, input_, output_;

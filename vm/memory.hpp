@@ -47,7 +47,8 @@ struct AddressSpace {
     if (slot >= kRegionSlots) return nullptr;
     const RegionMap& r = regions[slot];
     uint64_t offset = addr & 0xffffffffu;
-    if (offset + size > r.size) return nullptr;
+    // Written so that no sum can wrap, whatever `size` a host function passes.
+    if (size > r.size || offset > r.size - size) return nullptr;
     if (access == Access::write && !r.writable) return nullptr;
     return r.host + offset;
   }

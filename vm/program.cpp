@@ -1,6 +1,9 @@
 #include "vm/program.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <optional>
+#include <utility>
 
 #include "vm/gas.hpp"
 
@@ -46,8 +49,29 @@ bool ends_run(Form f) {
 
 }  // namespace
 
-bool Program::is_function_start(uint32_t pc) const {
-  return std::binary_search(function_starts_.begin(), function_starts_.end(), pc);
+Divisor Divisor::of(uint64_t d) {
+  Divisor v;
+  v.divisor = d;
+  if (d <= 1) return v;  // shift 0: n / 1 = n
+  v.shift = static_cast<uint32_t>(64 - std::countl_zero(d - 1));  // ceil(log2 d), 1..64
+  using u128 = unsigned __int128;
+  u128 two_s = u128{1} << v.shift;
+  v.multiplier = static_cast<uint64_t>(((two_s - d) << 64) / d + 1);
+  return v;
+}
+
+/// The constant-divisor twin of an unsigned division or modulo by an immediate, and the
+/// divisor as the instruction sees it; nothing for other forms or a zero divisor.
+static std::optional<std::pair<Special, uint64_t>> constant_division(Op op, int32_t imm) {
+  uint64_t wide = static_cast<uint64_t>(static_cast<int64_t>(imm));  // ALU64: sign-extended
+  uint64_t narrow = static_cast<uint32_t>(imm);                       // ALU32: low 32 bits
+  switch (op) {
+    case Op::div64_imm: return wide ? std::optional(std::pair{Special::div64_const, wide}) : std::nullopt;
+    case Op::mod64_imm: return wide ? std::optional(std::pair{Special::mod64_const, wide}) : std::nullopt;
+    case Op::div32_imm: return narrow ? std::optional(std::pair{Special::div32_const, narrow}) : std::nullopt;
+    case Op::mod32_imm: return narrow ? std::optional(std::pair{Special::mod32_const, narrow}) : std::nullopt;
+    default: return std::nullopt;
+  }
 }
 
 Expected<Program, VerifyError> Program::load_bytes(std::span<const uint8_t> bytes,
@@ -130,9 +154,17 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
         }
         break;
       }
+      case Form::alu_imm:
+        if (auto division = constant_division(op, raw.imm)) {
+          d.kind = static_cast<uint8_t>(division->first);
+          d.target = static_cast<int32_t>(p.divisors_.size());
+          p.divisors_.push_back(Divisor::of(division->second));
+        }
+        break;
       default: break;
     }
   }
+  for (uint32_t start : p.function_starts_) p.code_[start].flags |= kFunctionStart;
 
   // Gas of the straight-line run starting at each slot: everything up to and including the
   // first instruction that can transfer control. Entering a run charges all of it at once.

@@ -21,7 +21,11 @@ namespace covenant::vm {
 enum class Special : uint8_t {
   frame_ldxb = kOpCount, frame_ldxh, frame_ldxw, frame_ldxdw, frame_ldxsb, frame_ldxsh,
   frame_ldxsw, frame_stb, frame_sth, frame_stw, frame_stdw, frame_stxb, frame_stxh, frame_stxw,
-  frame_stxdw, lddw_tail, end_
+  frame_stxdw, lddw_tail,
+  // Unsigned division and modulo by a constant, done as a multiply by a magic number that the
+  // loader computed (`Program::divisors()[target]`); exact for every dividend.
+  div64_const, mod64_const, div32_const, mod32_const,
+  end_
 };
 static_assert(static_cast<size_t>(Special::end_) <= 256, "decoded kinds must fit in a byte");
 
@@ -32,11 +36,31 @@ struct Decoded {
   uint8_t kind = 0;
   uint8_t dst = 0;
   uint8_t src = 0;
-  uint8_t unused = 0;
+  uint8_t flags = 0;   ///< `kFunctionStart` if a function starts at this slot.
   int32_t target = 0;
   int32_t imm = 0;
   /// Gas charged when execution enters a run of code at this slot (0 if no run starts here).
   uint32_t entry_gas = 0;
+};
+
+/// `Decoded::flags` bit: a function starts at this slot.
+inline constexpr uint8_t kFunctionStart = 1;
+
+/// Unsigned division by a constant `d` as a multiply (Granlund & Montgomery 1994, §4):
+/// q = (t + ((n - t) >> 1)) >> (shift - 1) with t = mulhi(multiplier, n); d = 1 has shift 0.
+struct Divisor {
+  uint64_t divisor = 1;
+  uint64_t multiplier = 0;
+  uint32_t shift = 0;
+
+  /// Precomputes the multiplier for `d` (d >= 1).
+  static Divisor of(uint64_t d);
+  /// n / d, exactly, for every n.
+  uint64_t divide(uint64_t n) const {
+    if (shift == 0) return n;
+    uint64_t t = static_cast<uint64_t>((static_cast<unsigned __int128>(multiplier) * n) >> 64);
+    return (t + ((n - t) >> 1)) >> (shift - 1);
+  }
 };
 
 /// A verified, pre-decoded program plus its read-only data.
@@ -66,7 +90,11 @@ class Program {
   std::span<const uint32_t> host_ids() const { return host_ids_; }
   std::span<const uint32_t> function_starts() const { return function_starts_; }
   /// True if `pc` is the first slot of a function (a valid entry).
-  bool is_function_start(uint32_t pc) const;
+  bool is_function_start(uint32_t pc) const {
+    return pc < code_.size() && (code_[pc].flags & kFunctionStart) != 0;
+  }
+  /// Constant divisors, indexed by `Decoded::target` of the `*_const` division forms.
+  std::span<const Divisor> divisors() const { return divisors_; }
   /// Bytes below r10 that frame-relative accesses with constant offsets reach; a call's
   /// frame size must be at least this.
   uint32_t static_frame_need() const { return static_frame_need_; }
@@ -77,6 +105,7 @@ class Program {
   std::vector<HostFunction> hosts_;
   std::vector<uint32_t> host_ids_;
   std::vector<uint32_t> function_starts_;
+  std::vector<Divisor> divisors_;
   uint32_t static_frame_need_ = 0;
 };
 

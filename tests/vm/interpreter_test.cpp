@@ -195,3 +195,30 @@ TEST_CASE("output and heap blocks are mapped, zeroed and writable") {
     CHECK(v == 5);
   }
 }
+
+TEST_CASE("a reused machine starts every call with a zero output block") {
+  // Writes 7 to the output only when the first input byte is non-zero.
+  Code c = Code{}.load(Op::ldxb, 2, 1, 0).branch(Op::jeq_imm, 2, 0, 1)
+               .store_imm(Op::stdw, 3, 0, 7).load(Op::ldxdw, 0, 3, 0).exit();
+  Program p = load(c);
+  Machine m;
+  Limits l;
+  l.output_size = 8;
+  uint8_t yes[1] = {1}, no[1] = {0};
+  CHECK(m.run(p, 0, yes, l).r0 == 7);
+  CHECK(m.run(p, 0, no, l).r0 == 0);
+  CHECK(m.output()[0] == 0);
+}
+
+TEST_CASE("a host asking for an enormous range can neither wrap the bounds check nor the gas") {
+  // memset(r10 - 8, 0, 2^64 - 1): the charge alone exceeds any limit.
+  Outcome o = run(Code{}.movr(1, 10).alu(Op::add64_imm, 1, -8).mov(2, 0).mov(3, -1).call(3).exit());
+  REQUIRE(!o.ok());
+  CHECK(o.fault->kind == FaultKind::out_of_gas);
+  AddressSpace space;
+  uint8_t byte = 0;
+  space.regions[size_t(Region::heap)] = {&byte, 1, true};
+  CHECK(space.translate(region_base(Region::heap) + 1, ~0ull, Access::read) == nullptr);
+  CHECK(space.translate(region_base(Region::heap), ~0ull, Access::read) == nullptr);
+  CHECK(space.translate(region_base(Region::heap), 1, Access::write) == &byte);
+}
