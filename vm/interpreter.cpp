@@ -9,7 +9,7 @@
 
 #include <bit>
 #include <cstring>
-#include <mutex>
+#include <utility>
 
 #include "vm/machine.hpp"
 
@@ -79,15 +79,21 @@ void Machine::prepare(const Program& program, std::span<const uint8_t> input,
   if (output_.size() < limits.output_size) output_.resize(limits.output_size);
   // The output is read after the call, so it is cleared before the next one, not after.
   if (limits.output_size > 0) std::memset(output_.data(), 0, limits.output_size);
-  if (input_.size() < input.size()) input_.resize(input.size());
-  if (!input.empty()) std::memcpy(input_.data(), input.data(), input.size());
+  // Read-only input is mapped where the caller keeps it (no program can change it); only a
+  // writable input is copied, so the caller's bytes stay as they were.
+  input_host_ = const_cast<uint8_t*>(input.data());
+  if (limits.writable_input) {
+    if (input_.size() < input.size()) input_.resize(input.size());
+    if (!input.empty()) std::memcpy(input_.data(), input.data(), input.size());
+    input_host_ = input_.data();
+  }
   input_size_ = static_cast<uint32_t>(input.size());
   output_size_ = limits.output_size;
 
   auto& r = space_.regions;
   r[size_t(Region::rodata)] = {const_cast<uint8_t*>(program.rodata().data()),
                                static_cast<uint32_t>(program.rodata().size()), false};
-  r[size_t(Region::input)] = {input_.data(), input_size_, limits.writable_input};
+  r[size_t(Region::input)] = {input_host_, input_size_, limits.writable_input};
   r[size_t(Region::stack)] = {stack_.data(), static_cast<uint32_t>(stack_bytes), true};
   r[size_t(Region::heap)] = {heap_.data(), limits.heap_size, true};
   r[size_t(Region::output)] = {output_.data(), output_size_, true};
@@ -121,7 +127,7 @@ Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uin
   if (input.size() > UINT32_MAX) return refuse("input larger than 4 GiB");
 
   prepare(program, input, limits);
-  execute(program, entry, limits, host_context, out);
+  execute(&program, entry, limits, host_context, out);
   scrub();
   return out;
 }
@@ -129,95 +135,29 @@ Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uin
 // Token-threaded dispatch: every handler ends with its own indirect jump through a table
 // indexed by the decoded kind, so each jump site is predicted on its own. The macros below
 // keep the handlers one line each; they are the interpreter's vocabulary.
-void Machine::execute(const Program& program, uint32_t entry, const Limits& limits,
+namespace {
+// Handler addresses by decoded kind. Only `Machine::execute` can name its labels, so it fills
+// this table when called without a program; `DispatchInit` does that during static
+// initialisation, before any call can run.
+const void* g_dispatch[256];
+}  // namespace
+
+struct DispatchInit {
+  DispatchInit() {
+    Machine machine;
+    Outcome unused;
+    machine.execute(nullptr, 0, Limits{}, nullptr, unused);
+  }
+};
+static const DispatchInit g_dispatch_init;
+
+void Machine::execute(const Program* program_ptr, uint32_t entry, const Limits& limits,
                       void* host_context, Outcome& out) {
-  static const void* table[256];
-  static std::once_flag table_ready;
-  // A lambda cannot take the address of this function's labels, so the table is filled by
-  // running this function once in "fill" mode.
-  static thread_local bool filling = false;
-  if (!filling) {
-    std::call_once(table_ready, [&] {
-      filling = true;
-      execute(program, entry, limits, host_context, out);
-      filling = false;
-    });
-  }
-
-  const Decoded* const code = program.code().data();
-  const HostFunction* const hosts = program.hosts().data();
-  const Divisor* const divisors = program.divisors().data();
-  const uint32_t frame_size = limits.frame_size;
-  const uint32_t stack_bytes = space_.regions[size_t(Region::stack)].size;
-  const uint32_t need = program.static_frame_need();
-  WriteMarks marks;
-  marks.stack_low = stack_bytes - need;  // what frame-relative stores of frame 0 may reach
-
-  uint64_t reg[kRegisterCount] = {};
-  reg[1] = region_base(Region::input);
-  reg[2] = input_size_;
-  reg[3] = region_base(Region::output);
-  reg[4] = limits.output_size;
-  reg[5] = limits.heap_size;
-  reg[10] = region_base(Region::stack) + stack_bytes;
-  uint8_t* fp = stack_.data() + stack_bytes;  // host address of r10
-  Frame frames[kMaxDepth];
-  uint32_t depth = 0;
-  uint64_t gas = limits.gas;
-  const Decoded* ip = code + entry;
-  Fault fault;
-
-#define SET(kind, label) table[static_cast<size_t>(kind)] = &&label
-#define PC static_cast<uint32_t>(ip - code)
-#define DST reg[ip->dst]
-#define SRC reg[ip->src]
-#define IMM sext(ip->imm)
-#define DISPATCH() goto* table[ip->kind]
-#define NEXT() \
-  do {         \
-    ++ip;      \
-    DISPATCH(); \
-  } while (0)
-  // Enter the run at `ip`: pay for it, then execute it.
-#define ENTER()                                                                       \
-  do {                                                                                \
-    if (ip->entry_gas > gas) {                                                        \
-      fault = Fault{.kind = FaultKind::out_of_gas, .pc = PC, .needed = ip->entry_gas}; \
-      gas = 0;                                                                        \
-      goto faulted;                                                                   \
-    }                                                                                 \
-    gas -= ip->entry_gas;                                                             \
-    DISPATCH();                                                                       \
-  } while (0)
-#define BRANCH(cond)                              \
-  do {                                            \
-    ip = (cond) ? code + ip->target : ip + 1;     \
-    ENTER();                                      \
-  } while (0)
-#define CHECKED(ptr, bytes, kind_)                                                         \
-  uint64_t addr_ = reg[(kind_) == Access::read ? ip->src : ip->dst] +                      \
-                   static_cast<uint64_t>(static_cast<int64_t>(ip->target));                \
-  uint8_t* ptr = space_.translate(addr_, (bytes), (kind_));                                \
-  if (ptr == nullptr) {                                                                    \
-    fault = Fault{.kind = FaultKind::memory, .pc = PC, .address = addr_, .size = (bytes), .access = (kind_)}; \
-    goto faulted;                                                                          \
-  }
-#define LOAD(T, Wide)                              \
-  {                                                \
-    CHECKED(p_, sizeof(T), Access::read)           \
-    DST = static_cast<uint64_t>(static_cast<Wide>(load_as<T>(p_))); \
-    NEXT();                                        \
-  }
-#define STORE(T, value)                            \
-  {                                                \
-    CHECKED(p_, sizeof(T), Access::write)          \
-    marks.note(addr_, sizeof(T));                  \
-    store_as<T>(p_, static_cast<T>(value));        \
-    NEXT();                                        \
-  }
-
-  if (filling) {
-    for (auto& slot : table) slot = &&invalid;
+#define SET(kind, label) g_dispatch[static_cast<size_t>(kind)] = &&label
+  // Normally done once by `DispatchInit`; repeated only if a call comes before static
+  // initialisation of this file (the table is then still all null).
+  if (program_ptr == nullptr || g_dispatch[0] == nullptr) {
+    for (auto& slot : g_dispatch) slot = &&invalid;
     SET(Op::add64_imm, add64_imm); SET(Op::add64_reg, add64_reg); SET(Op::sub64_imm, sub64_imm);
     SET(Op::sub64_reg, sub64_reg); SET(Op::mul64_imm, mul64_imm); SET(Op::mul64_reg, mul64_reg);
     SET(Op::div64_imm, div64_imm); SET(Op::div64_reg, div64_reg); SET(Op::sdiv64_imm, sdiv64_imm);
@@ -256,6 +196,10 @@ void Machine::execute(const Program& program, uint32_t entry, const Limits& limi
     SET(Special::frame_stxdw, frame_stxdw);
     SET(Special::div64_const, div64_const); SET(Special::mod64_const, mod64_const);
     SET(Special::div32_const, div32_const); SET(Special::mod32_const, mod32_const);
+    SET(Special::input_ldxb, input_ldxb); SET(Special::input_ldxh, input_ldxh);
+    SET(Special::input_ldxw, input_ldxw); SET(Special::input_ldxdw, input_ldxdw);
+    SET(Special::input_ldxsb, input_ldxsb); SET(Special::input_ldxsh, input_ldxsh);
+    SET(Special::input_ldxsw, input_ldxsw); SET(Special::select, select);
     SET(Op::ja, ja); SET(Op::ja32, ja);
     SET(Op::jeq_imm, jeq_imm); SET(Op::jeq_reg, jeq_reg); SET(Op::jgt_imm, jgt_imm);
     SET(Op::jgt_reg, jgt_reg); SET(Op::jge_imm, jge_imm); SET(Op::jge_reg, jge_reg);
@@ -274,8 +218,95 @@ void Machine::execute(const Program& program, uint32_t entry, const Limits& limi
     SET(Op::jslt32_imm, jslt32_imm); SET(Op::jslt32_reg, jslt32_reg); SET(Op::jsle32_imm, jsle32_imm);
     SET(Op::jsle32_reg, jsle32_reg);
     SET(Op::call_helper, call_helper); SET(Op::call_local, call_local); SET(Op::exit, exit);
-    return;
+    if (program_ptr == nullptr) return;
   }
+#undef SET
+  const void* const* const table = g_dispatch;
+  const Program& program = *program_ptr;
+
+  const Decoded* const code = program.code().data();
+  const HostFunction* const hosts = program.hosts().data();
+  const Divisor* const divisors = program.divisors().data();
+  const uint32_t frame_size = limits.frame_size;
+  const uint32_t stack_bytes = space_.regions[size_t(Region::stack)].size;
+  const uint32_t need = program.static_frame_need();
+  WriteMarks marks;
+  marks.stack_low = stack_bytes - need;  // what frame-relative stores of frame 0 may reach
+
+  uint64_t reg[kRegisterCount] = {};
+  reg[1] = region_base(Region::input);
+  reg[2] = input_size_;
+  reg[3] = region_base(Region::output);
+  reg[4] = limits.output_size;
+  reg[5] = limits.heap_size;
+  reg[10] = region_base(Region::stack) + stack_bytes;
+  uint8_t* fp = stack_.data() + stack_bytes;  // host address of r10
+  Frame frames[kMaxDepth];
+  uint32_t depth = 0;
+  uint64_t gas = limits.gas;
+  const Decoded* ip = code + entry;
+  const uint8_t* const input_host = input_host_;
+  const uint64_t input_size = input_size_;
+
+#define PC static_cast<uint32_t>(ip - code)
+#define DST reg[ip->dst]
+#define SRC reg[ip->src]
+#define IMM sext(ip->imm)
+#define DISPATCH() goto* table[ip->kind]
+#define NEXT() \
+  do {         \
+    ++ip;      \
+    DISPATCH(); \
+  } while (0)
+  // Enter the run at `ip`: pay for it, then execute it.
+#define ENTER()                                                                       \
+  do {                                                                                \
+    if (ip->entry_gas > gas) {                                                        \
+      out.fault = Fault{.kind = FaultKind::out_of_gas, .pc = PC, .needed = ip->entry_gas}; \
+      gas = 0;                                                                        \
+      goto finished;                                                                  \
+    }                                                                                 \
+    gas -= ip->entry_gas;                                                             \
+    DISPATCH();                                                                       \
+  } while (0)
+#define BRANCH(cond)                              \
+  do {                                            \
+    ip = (cond) ? code + ip->target : ip + 1;     \
+    ENTER();                                      \
+  } while (0)
+#define CHECKED(ptr, bytes, kind_)                                                         \
+  uint64_t addr_ = reg[(kind_) == Access::read ? ip->src : ip->dst] +                      \
+                   static_cast<uint64_t>(static_cast<int64_t>(ip->target));                \
+  uint8_t* ptr = space_.translate(addr_, (bytes), (kind_));                                \
+  if (ptr == nullptr) {                                                                    \
+    out.fault = Fault{.kind = FaultKind::memory, .pc = PC, .address = addr_, .size = (bytes), .access = (kind_)}; \
+    goto finished;                                                                         \
+  }
+#define LOAD(T, Wide)                              \
+  {                                                \
+    CHECKED(p_, sizeof(T), Access::read)           \
+    DST = static_cast<uint64_t>(static_cast<Wide>(load_as<T>(p_))); \
+    NEXT();                                        \
+  }
+#define INPUT_LOAD(T, Wide)                                                                \
+  {                                                                                        \
+    if (static_cast<uint64_t>(ip->imm) > input_size) {                                     \
+      out.fault = Fault{.kind = FaultKind::memory, .pc = PC,                               \
+                        .address = region_base(Region::input) + static_cast<uint64_t>(ip->target), \
+                        .size = sizeof(T), .access = Access::read};                        \
+      goto finished;                                                                       \
+    }                                                                                      \
+    DST = static_cast<uint64_t>(static_cast<Wide>(load_as<T>(input_host + ip->target)));  \
+    NEXT();                                                                                \
+  }
+#define STORE(T, value)                            \
+  {                                                \
+    CHECKED(p_, sizeof(T), Access::write)          \
+    marks.note(addr_, sizeof(T));                  \
+    store_as<T>(p_, static_cast<T>(value));        \
+    NEXT();                                        \
+  }
+
 
   ENTER();
 
@@ -378,6 +409,14 @@ stxb: STORE(uint8_t, SRC)
 stxh: STORE(uint16_t, SRC)
 stxw: STORE(uint32_t, SRC)
 stxdw: STORE(uint64_t, SRC)
+  // Input-relative forms: r1 still holds the input's address (see Special::input_ldxb).
+input_ldxb: INPUT_LOAD(uint8_t, uint8_t)
+input_ldxh: INPUT_LOAD(uint16_t, uint16_t)
+input_ldxw: INPUT_LOAD(uint32_t, uint32_t)
+input_ldxdw: INPUT_LOAD(uint64_t, uint64_t)
+input_ldxsb: INPUT_LOAD(int8_t, int64_t)
+input_ldxsh: INPUT_LOAD(int16_t, int64_t)
+input_ldxsw: INPUT_LOAD(int32_t, int64_t)
   // Frame-relative forms: the loader proved fp + offset stays inside the current frame.
 frame_ldxb: DST = load_as<uint8_t>(fp + ip->target); NEXT();
 frame_ldxh: DST = load_as<uint16_t>(fp + ip->target); NEXT();
@@ -394,6 +433,33 @@ frame_stxb: store_as<uint8_t>(fp + ip->target, static_cast<uint8_t>(SRC)); NEXT(
 frame_stxh: store_as<uint16_t>(fp + ip->target, static_cast<uint16_t>(SRC)); NEXT();
 frame_stxw: store_as<uint32_t>(fp + ip->target, static_cast<uint32_t>(SRC)); NEXT();
 frame_stxdw: store_as<uint64_t>(fp + ip->target, SRC); NEXT();
+  // ---- Fused `if cond goto +1; mov` (see Special::select): no dispatch depends on the data.
+select: {
+  const uint32_t w = static_cast<uint32_t>(ip->target);
+  const unsigned shift = (w & Select::kLow32) ? 32 : 0;
+  uint64_t x = DST << shift;
+  uint64_t y = ((w & Select::kRegOperand) ? SRC : IMM) << shift;
+  if (w & Select::kSwap) std::swap(x, y);
+  const uint32_t results = uint32_t{x == y} | uint32_t{x < y} << 1 |
+                           uint32_t{static_cast<int64_t>(x) < static_cast<int64_t>(y)} << 2 |
+                           uint32_t{(x & y) != 0} << 3;
+  const bool taken = (((results >> (w & 3)) & 1) != 0) != ((w & Select::kNegate) != 0);
+  const Decoded& mov = ip[1];
+  uint64_t value = (w & Select::kMovReg) ? reg[mov.src] : sext(mov.imm);
+  if (w & Select::kMov32) value = u32(value);
+  // Not taken runs the mov: its run (ip[1]) includes the one at ip[2].
+  const Decoded* next = taken ? ip + 2 : ip + 1;
+  if (next->entry_gas > gas) {
+    ip = next;
+    out.fault = Fault{.kind = FaultKind::out_of_gas, .pc = PC, .needed = ip->entry_gas};
+    gas = 0;
+    goto finished;
+  }
+  gas -= next->entry_gas;
+  reg[mov.dst] = taken ? reg[mov.dst] : value;
+  ip += 2;
+  DISPATCH();
+}
   // ---- Jumps
 ja: ip = code + ip->target; ENTER();
 jeq_imm: BRANCH(DST == IMM);
@@ -450,16 +516,16 @@ call_helper: {
   uint64_t result = hosts[ip->target].fn(call);
   gas = host_gas;
   if (call.fault()) {
-    fault = std::move(*call.fault());
-    goto faulted;
+    out.fault = std::move(call.fault());
+    goto finished;
   }
   reg[0] = result;
   NEXT();
 }
 call_local: {
   if (depth + 1 >= limits.max_call_depth) {
-    fault = Fault{.kind = FaultKind::call_depth, .pc = PC, .needed = limits.max_call_depth};
-    goto faulted;
+    out.fault = Fault{.kind = FaultKind::call_depth, .pc = PC, .needed = limits.max_call_depth};
+    goto finished;
   }
   Frame& f = frames[depth++];
   f.return_pc = PC + 1;
@@ -486,10 +552,11 @@ exit: {
 invalid:
   // Unreachable for verified code: atomics, callx, packet access and lddw tails are rejected
   // or skipped. Kept as a fault rather than undefined behaviour.
-  fault = Fault{.kind = FaultKind::bad_call, .pc = PC, .message = "instruction not executable"};
-  goto faulted;
+  out.fault = Fault{.kind = FaultKind::bad_call, .pc = PC, .message = "instruction not executable"};
+  goto finished;
 
 #undef STORE
+#undef INPUT_LOAD
 #undef LOAD
 #undef CHECKED
 #undef BRANCH
@@ -500,10 +567,7 @@ invalid:
 #undef SRC
 #undef DST
 #undef PC
-#undef SET
 
-faulted:
-  out.fault = std::move(fault);
 finished:
   out.gas_used = limits.gas - gas;
   stack_low_ = marks.stack_low;

@@ -40,16 +40,20 @@ class Machine {
 
   /// Output block of the last call (zeros if it faulted before writing).
   std::span<const uint8_t> output() const { return {output_.data(), output_size_}; }
-  /// Input region after the last call (changed only when `writable_input` was set).
-  std::span<const uint8_t> input() const { return {input_.data(), input_size_}; }
+  /// Input region as the last call left it (it can differ from the caller's bytes only when
+  /// `writable_input` was set). Valid while the caller's input of that call is.
+  std::span<const uint8_t> input() const { return {input_host_, input_size_}; }
 
  private:
   void prepare(const Program& program, std::span<const uint8_t> input, const Limits& limits);
-  void execute(const Program& program, uint32_t entry, const Limits& limits, void* host_context,
+  // `program == nullptr` only fills the dispatch table (see interpreter.cpp).
+  void execute(const Program* program, uint32_t entry, const Limits& limits, void* host_context,
                Outcome& out);
+  friend struct DispatchInit;
   void scrub();
 
   std::vector<uint8_t> stack_, heap_, input_, output_;
+  uint8_t* input_host_ = nullptr;  // the caller's input, or `input_` when writable
   uint32_t input_size_ = 0, output_size_ = 0;
   AddressSpace space_;
   // Lowest stack offset and highest heap offset possibly written by the last call; only

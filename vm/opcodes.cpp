@@ -174,7 +174,7 @@ constexpr std::array<OpcodeInfo, kOpCount> kTable = {{
   row(Op::jslt_reg, "jslt", 0xcd, branch_reg, base64, C::branch, 2, "if dst s< src pc += off"),
   row(Op::jsle_imm, "jsle", 0xd5, branch_imm, base64, C::branch, 2, "if dst s<= sext(imm) pc += off"),
   row(Op::jsle_reg, "jsle", 0xdd, branch_reg, base64, C::branch, 2, "if dst s<= src pc += off"),
-  row(Op::call_helper, "call",       0x85, Form::call_helper, base32, C::call_host, 1, "r0 = host[imm](r1..r5); r1..r5 clobbered", D::src, 0),
+  row(Op::call_helper, "call",       0x85, Form::call_helper, base32, C::call_host, 1, "r0 = host[imm](r1..r5); r1..r5 kept", D::src, 0),
   row(Op::call_local,  "call local", 0x85, Form::call_local,  base32, C::call_local, 1, "push frame; pc += imm", D::src, 1),
   row(Op::callx,       "callx",      0x8d, call_reg,          callx,  C::unsupported, 1, "call the function whose address is in dst"),
   row(Op::exit,        "exit",       0x95, Form::exit,        base32, C::exit, 1, "return r0 to the caller (or end the call)"),

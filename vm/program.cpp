@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "vm/gas.hpp"
@@ -38,6 +39,107 @@ Special frame_form(Op op) {
     case Op::stxh: return Special::frame_stxh;
     case Op::stxw: return Special::frame_stxw;
     default: return Special::frame_stxdw;
+  }
+}
+
+/// The input-relative twin of a load form.
+Special input_form(Op op) {
+  switch (op) {
+    case Op::ldxb: return Special::input_ldxb;
+    case Op::ldxh: return Special::input_ldxh;
+    case Op::ldxw: return Special::input_ldxw;
+    case Op::ldxsb: return Special::input_ldxsb;
+    case Op::ldxsh: return Special::input_ldxsh;
+    case Op::ldxsw: return Special::input_ldxsw;
+    default: return Special::input_ldxdw;
+  }
+}
+
+/// For each slot, whether r1 certainly holds the input's address when execution reaches it:
+/// a forward dataflow over each entry function (one entered only from outside, never by
+/// `call local`, so r1 starts as the input's address). r1 stops being the input's address at
+/// any instruction that writes it and after a local call (the callee may change it); host
+/// calls leave it alone. A slot reached on several paths is pinned only if every path keeps r1.
+std::vector<bool> input_pinned_slots(std::span<const RawInsn> code, const CodeShape& shape,
+                                     std::span<const uint32_t> entry_points) {
+  const size_t n = code.size();
+  enum State : uint8_t { unreached, pinned, unpinned };
+  std::vector<State> state(n, unreached);
+  std::vector<bool> called(n, false);
+  for (size_t pc = 0; pc < n; ++pc)
+    if (shape.ops[pc] == Op::call_local) called[pc + 1 + code[pc].imm] = true;
+
+  std::vector<uint32_t> work;
+  auto reach = [&](size_t pc, State s) {
+    if (state[pc] == unpinned || state[pc] == s) return;
+    state[pc] = state[pc] == unreached ? s : unpinned;
+    work.push_back(static_cast<uint32_t>(pc));
+  };
+  for (uint32_t start : shape.function_starts) {
+    bool entry = entry_points.empty()
+                     ? start == 0
+                     : std::find(entry_points.begin(), entry_points.end(), start) != entry_points.end();
+    if (entry && !called[start]) reach(start, pinned);
+  }
+  while (!work.empty()) {
+    uint32_t pc = work.back();
+    work.pop_back();
+    Op op = shape.ops[pc];
+    const OpcodeInfo& row = info(op);
+    bool writes = row.form == Form::alu_reg || row.form == Form::alu_imm ||
+                  row.form == Form::unary || row.form == Form::lddw || row.form == Form::load;
+    State out = state[pc];
+    if (op == Op::call_local || (writes && code[pc].dst == 1)) out = unpinned;
+    switch (row.form) {
+      case Form::exit: break;
+      case Form::jump: reach(pc + 1 + code[pc].offset, out); break;
+      case Form::jump_long: reach(pc + 1 + code[pc].imm, out); break;
+      case Form::branch_imm:
+      case Form::branch_reg:
+        reach(pc + 1 + code[pc].offset, out);
+        reach(pc + 1, out);
+        break;
+      case Form::lddw: reach(pc + 2, out); break;
+      default: reach(pc + 1, out); break;
+    }
+  }
+  std::vector<bool> result(n, false);
+  for (size_t pc = 0; pc < n; ++pc) result[pc] = state[pc] == pinned;
+  return result;
+}
+
+/// The `Select` word of a conditional branch form, or nothing for other forms.
+std::optional<uint32_t> select_condition(Op op) {
+  const OpcodeInfo& row = info(op);
+  if (row.form != Form::branch_imm && row.form != Form::branch_reg) return std::nullopt;
+  std::string_view name = row.mnemonic;
+  uint32_t word = row.form == Form::branch_reg ? Select::kRegOperand : 0;
+  if (name.ends_with("32")) {
+    word |= Select::kLow32;
+    name.remove_suffix(2);
+  }
+  struct Rule { std::string_view name; uint32_t bits; };
+  static constexpr Rule kRules[] = {
+      {"jeq", Select::eq},  {"jne", Select::eq | Select::kNegate},
+      {"jlt", Select::ult}, {"jge", Select::ult | Select::kNegate},
+      {"jgt", Select::ult | Select::kSwap}, {"jle", Select::ult | Select::kSwap | Select::kNegate},
+      {"jslt", Select::slt}, {"jsge", Select::slt | Select::kNegate},
+      {"jsgt", Select::slt | Select::kSwap}, {"jsle", Select::slt | Select::kSwap | Select::kNegate},
+      {"jset", Select::set},
+  };
+  for (const Rule& rule : kRules)
+    if (rule.name == name) return word | rule.bits;
+  return std::nullopt;
+}
+
+/// The `Select` bits for the mov a select may skip, or nothing if `op` is not a plain mov.
+std::optional<uint32_t> select_mov(Op op) {
+  switch (op) {
+    case Op::mov64_imm: return 0;
+    case Op::mov64_reg: return Select::kMovReg;
+    case Op::mov32_imm: return Select::kMov32;
+    case Op::mov32_reg: return Select::kMovReg | Select::kMov32;
+    default: return std::nullopt;
   }
 }
 
@@ -99,9 +201,10 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
   const size_t n = code.size();
   p.code_.resize(n);
   p.rodata_.assign(rodata.begin(), rodata.end());
-  p.function_starts_ = std::move(shape->function_starts);
   std::vector<uint64_t> cost(n, 0);
   std::vector<bool> run_end(n, false);
+  std::vector<bool> input_pinned = input_pinned_slots(code, *shape, entry_points);
+  p.function_starts_ = std::move(shape->function_starts);
 
   for (size_t pc = 0; pc < n; ++pc) {
     const RawInsn& raw = code[pc];
@@ -151,6 +254,9 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
         if (base == kFramePointer && raw.offset < 0 && end <= 0) {
           d.kind = static_cast<uint8_t>(frame_form(op));
           p.static_frame_need_ = std::max(p.static_frame_need_, static_cast<uint32_t>(-raw.offset));
+        } else if (row.form == Form::load && base == 1 && raw.offset >= 0 && input_pinned[pc]) {
+          d.kind = static_cast<uint8_t>(input_form(op));
+          d.imm = end;
         }
         break;
       }
@@ -165,6 +271,18 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
     }
   }
   for (uint32_t start : p.function_starts_) p.code_[start].flags |= kFunctionStart;
+
+  // Fuse `if cond goto +1; mov` into a select. The mov's slot stays as it is, for jumps that
+  // land on it directly.
+  for (size_t pc = 0; pc + 2 < n; ++pc) {
+    Op op = shape->ops[pc];
+    if (op == Op::count_ || p.code_[pc].target != static_cast<int32_t>(pc + 2)) continue;
+    auto condition = select_condition(op);
+    auto mov = select_mov(shape->ops[pc + 1]);
+    if (!condition || !mov) continue;
+    p.code_[pc].kind = static_cast<uint8_t>(Special::select);
+    p.code_[pc].target = static_cast<int32_t>(*condition | *mov);
+  }
 
   // Gas of the straight-line run starting at each slot: everything up to and including the
   // first instruction that can transfer control. Entering a run charges all of it at once.

@@ -25,6 +25,14 @@ enum class Special : uint8_t {
   // Unsigned division and modulo by a constant, done as a multiply by a magic number that the
   // loader computed (`Program::divisors()[target]`); exact for every dividend.
   div64_const, mod64_const, div32_const, mod32_const,
+  // Loads at a constant non-negative offset from r1 in an entry function that never changes
+  // r1: r1 still holds the input's address, so the access is checked against the input size
+  // alone (`imm` holds offset + size). Same faults, same addresses as the general form.
+  input_ldxb, input_ldxh, input_ldxw, input_ldxdw, input_ldxsb, input_ldxsh, input_ldxsw,
+  // `if cond goto +1; mov` (min, max, clamp: what compilers emit for `x = c ? x : y`) as one
+  // branch-free step; `target` holds a `Select` word, the next slot keeps the mov. Gas and
+  // fault pcs are those of the two instructions executed one by one.
+  select,
   end_
 };
 static_assert(static_cast<size_t>(Special::end_) <= 256, "decoded kinds must fit in a byte");
@@ -41,6 +49,16 @@ struct Decoded {
   int32_t imm = 0;
   /// Gas charged when execution enters a run of code at this slot (0 if no run starts here).
   uint32_t entry_gas = 0;
+};
+
+/// How a fused `select` evaluates its condition, packed into `Decoded::target`: every eBPF
+/// comparison is one of eq, unsigned <, signed < and "bits in common", with the operands
+/// possibly swapped and the result possibly negated; 32-bit forms compare the low halves
+/// (shifted to the top, which keeps both orders and equality).
+struct Select {
+  enum Base : uint32_t { eq = 0, ult = 1, slt = 2, set = 3 };
+  static constexpr uint32_t kSwap = 1u << 2, kNegate = 1u << 3, kLow32 = 1u << 4,
+                            kRegOperand = 1u << 5, kMovReg = 1u << 6, kMov32 = 1u << 7;
 };
 
 /// `Decoded::flags` bit: a function starts at this slot.

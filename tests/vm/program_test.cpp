@@ -52,3 +52,90 @@ TEST_CASE("run costs are charged at entry and include fall-through into jump tar
   CHECK(o.r0 == 2);
   CHECK(o.gas_used == 2 + 3);
 }
+
+TEST_CASE("a fused select gives the same result and gas as the branch and mov it replaces") {
+  std::mt19937_64 rng(7);
+  std::vector<uint64_t> values = {0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,
+                                  0x7fffffffffffffff, 0x8000000000000000, ~0ull, ~0ull - 1};
+  for (int i = 0; i < 6; ++i) values.push_back(rng());
+  const Op movs[] = {Op::mov64_imm, Op::mov64_reg, Op::mov32_imm, Op::mov32_reg};
+  int fused_programs = 0;
+  Machine m;
+  for (const OpcodeInfo& row : kOpcodeTable) {
+    if (row.form != Form::branch_imm && row.form != Form::branch_reg) continue;
+    for (Op mov : movs) {
+      for (uint64_t a : values) {
+        for (uint64_t b : values) {
+          auto imm = static_cast<int32_t>(b);
+          // r1 = a, r2 = b, r3 = old; "if r1 ? r2/imm goto +1; r3 = r2/-7"; r0 = r3.
+          auto build = [&](bool fusable) {
+            Code c;
+            c.lddw(1, a).lddw(2, b).lddw(3, 0x5555aaaa5555aaaaull);
+            if (row.form == Form::branch_reg) c.branchr(row.op, 1, 2, fusable ? 1 : 2);
+            else c.branch(row.op, 1, imm, fusable ? 1 : 2);
+            if (mov == Op::mov64_reg || mov == Op::mov32_reg) c.op(mov, 3, 2);
+            else c.op(mov, 3, 0, 0, -7);
+            if (!fusable) c.jump(0);  // keeps the branch from skipping exactly one slot
+            return c.movr(0, 3).exit();
+          };
+          Program fused = Program::load(build(true).slots).value();
+          Program plain = Program::load(build(false).slots).value();
+          REQUIRE(fused.code()[6].kind == static_cast<uint8_t>(Special::select));
+          REQUIRE(plain.code()[6].kind != static_cast<uint8_t>(Special::select));
+          Outcome x = m.run(fused, 0, {}, Limits{});
+          Outcome y = m.run(plain, 0, {}, Limits{});
+          REQUIRE_MESSAGE(x.r0 == y.r0, row.mnemonic << " a=" << a << " b=" << b);
+          ++fused_programs;
+        }
+      }
+    }
+  }
+  CHECK(fused_programs == 44 * 4 * 17 * 17);
+}
+
+TEST_CASE("a select charges exactly what the unfused pair would, and faults at the same slot") {
+  // mov r1 5; jgt r1 3 +1 (taken); mov r0 9; exit   -> taken: the run at slot 3 only
+  Code taken = Code{}.mov(1, 5).branch(Op::jgt_imm, 1, 3, 1).mov(0, 9).exit();
+  Code fallen = Code{}.mov(1, 1).branch(Op::jgt_imm, 1, 3, 1).mov(0, 9).exit();
+  Machine m;
+  Program t = Program::load(taken.slots).value();
+  Program f = Program::load(fallen.slots).value();
+  Outcome a = m.run(t, 0, {}, Limits{});
+  Outcome b = m.run(f, 0, {}, Limits{});
+  CHECK(a.gas_used == 2 + 2);      // mov, jgt; then exit
+  CHECK(b.gas_used == 2 + 1 + 2);  // mov, jgt; then mov, exit
+  CHECK(b.r0 == 9);
+  Limits tight;
+  tight.gas = 3;
+  Outcome c = m.run(f, 0, {}, tight);
+  REQUIRE(!c.ok());
+  CHECK(c.fault->kind == FaultKind::out_of_gas);
+  CHECK(c.fault->pc == 2);
+  Outcome d = m.run(t, 0, {}, tight);
+  CHECK(d.fault->pc == 3);
+}
+
+TEST_CASE("loads through r1 use the input fast path only while r1 is the input's address") {
+  auto kind_at = [](const Program& p, size_t pc) { return p.code()[pc].kind; };
+  const auto fast = static_cast<uint8_t>(Special::input_ldxdw);
+  // 0: r2 = [r1+8]; 1: if r2 == 0 goto 3; 2: r1 = r2; 3: r0 = [r1]; 4: r1 = [r1+16]; 5: exit
+  Program p = Program::load(Code{}.load(Op::ldxdw, 2, 1, 8).branch(Op::jeq_imm, 2, 0, 1)
+                                .movr(1, 2).load(Op::ldxdw, 0, 1, 0).load(Op::ldxdw, 1, 1, 16)
+                                .exit().slots).value();
+  CHECK(kind_at(p, 0) == fast);
+  CHECK(kind_at(p, 3) != fast);  // one path changed r1
+  // Straight line: the load that overwrites r1 still reads through the input's address.
+  Program q = Program::load(Code{}.load(Op::ldxdw, 0, 1, 8).load(Op::ldxdw, 1, 1, 0)
+                                .load(Op::ldxdw, 2, 1, 0).exit().slots).value();
+  CHECK(kind_at(q, 0) == fast);
+  CHECK(kind_at(q, 1) == fast);
+  CHECK(kind_at(q, 2) != fast);
+  // Same faults as the general form: a short input faults at the same address.
+  Machine m;
+  uint8_t input[12] = {1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0};
+  Outcome o = m.run(q, 0, input, Limits{});
+  REQUIRE(!o.ok());
+  CHECK(o.fault->kind == FaultKind::memory);
+  CHECK(o.fault->address == region_base(Region::input) + 8);
+  CHECK(o.fault->pc == 0);
+}
