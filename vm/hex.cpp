@@ -1,14 +1,14 @@
 #include "vm/hex.hpp"
 
 namespace covenant {
-namespace {
-
-int digit_value(char c) {
+int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -22,12 +22,12 @@ std::optional<std::vector<uint8_t>> parse_hex(std::string_view text) {
     if (text[i] == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) i += 2;
     size_t start = i;
     while (i < text.size() && !is_space(text[i])) {
-      if (digit_value(text[i]) < 0) return std::nullopt;
+      if (hex_digit(text[i]) < 0) return std::nullopt;
       ++i;
     }
     if ((i - start) % 2 != 0) return std::nullopt;
     for (size_t k = start; k < i; k += 2)
-      out.push_back(static_cast<uint8_t>(digit_value(text[k]) * 16 + digit_value(text[k + 1])));
+      out.push_back(static_cast<uint8_t>(hex_digit(text[k]) * 16 + hex_digit(text[k + 1])));
   }
   return out;
 }

@@ -11,6 +11,9 @@
 
 namespace covenant {
 
+/// Value of one hex digit (either case), or -1 if `c` is not one.
+int hex_digit(char c);
+
 /// Parses hex digits into bytes. Whitespace between digit pairs is ignored; an optional "0x"
 /// prefix before each group is allowed. Returns nothing on a non-hex character or an odd
 /// number of digits in a group.

@@ -68,6 +68,20 @@ inline uint64_t smod32(uint64_t a, uint64_t b) {
   return static_cast<uint32_t>(x % y);
 }
 
+/// Runs one host function. Out of line on purpose: its `HostCall` owns a std::string, and
+/// the interpreter's indirect gotos may not leave the scope of an object with a destructor.
+/// Returns false after recording the host's fault in `out`.
+[[gnu::noinline]] bool call_host(const HostFunction& fn, const AddressSpace& space,
+                                 WriteMarks& marks, uint64_t& gas, void* context, uint32_t pc,
+                                 const uint64_t (&args)[5], uint64_t& result, Outcome& out) {
+  HostCall call(space, marks, gas, context, pc);
+  std::memcpy(call.args, args, sizeof call.args);
+  result = fn.fn(call);
+  if (!call.fault()) return true;
+  out.fault = std::move(call.fault());
+  return false;
+}
+
 }  // namespace
 
 void Machine::prepare(const Program& program, std::span<const uint8_t> input,
@@ -511,14 +525,12 @@ call_helper: {
   // The host works on copies of the gas counter and the arguments, so that neither `gas`
   // nor `reg` escapes and the compiler may keep them in registers.
   uint64_t host_gas = gas;
-  HostCall call(space_, marks, host_gas, host_context, PC);
-  std::memcpy(call.args, &reg[1], sizeof call.args);
-  uint64_t result = hosts[ip->target].fn(call);
+  uint64_t args[5];
+  std::memcpy(args, &reg[1], sizeof args);
+  uint64_t result = 0;
+  bool ok = call_host(hosts[ip->target], space_, marks, host_gas, host_context, PC, args, result, out);
   gas = host_gas;
-  if (call.fault()) {
-    out.fault = std::move(call.fault());
-    goto finished;
-  }
+  if (!ok) goto finished;
   reg[0] = result;
   NEXT();
 }

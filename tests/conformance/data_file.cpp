@@ -3,20 +3,20 @@
 #include <fstream>
 #include <sstream>
 
+#include "vm/hex.hpp"
 #include "vm/raw_word.hpp"
 
 namespace covenant::conformance {
 namespace {
 
+// Blanks including line ends: a section's text keeps its newlines until trimmed.
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n';
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back()))
-    s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -32,13 +32,6 @@ std::vector<std::string_view> split_words(std::string_view s) {
     if (i > start) words.push_back(s.substr(start, i - start));
   }
   return words;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // "0x" followed by 1..16 hex digits, or decimal digits that fit in 64 bits.
