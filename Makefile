@@ -22,6 +22,7 @@ fuzz:
 test: deps
 	@$(MAKE) --no-print-directory dev fuzz
 	@ctest --preset dev
+	@./tools/skipped-tests.sh
 	@ctest --preset fuzz
 
 demo: deps
