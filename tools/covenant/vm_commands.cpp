@@ -25,6 +25,28 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes) {
   return static_cast<bool>(out);
 }
 
+/// `text` as a JSON string literal, quotes included.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
 /// "42,7,-1" -> the values as consecutive little-endian 64-bit words.
 Expected<std::vector<uint8_t>, std::string> pack_u64(const std::string& list) {
   std::vector<uint8_t> bytes;
@@ -131,8 +153,8 @@ int run_run(RunOptions o) {
     if (const vm::SourceLoc* loc = m.locate(outcome.fault->pc))
       where = " [line " + std::to_string(loc->line) + ":" + std::to_string(loc->column) + "]";
     if (o.json) {
-      std::printf("{\"ok\":false,\"fault\":\"%s\",\"pc\":%u,\"gas_used\":%" PRIu64 "}\n",
-                  vm::describe(*outcome.fault).c_str(), outcome.fault->pc, outcome.gas_used);
+      std::printf("{\"ok\":false,\"fault\":%s,\"pc\":%u,\"gas_used\":%" PRIu64 "}\n",
+                  json_string(vm::describe(*outcome.fault)).c_str(), outcome.fault->pc, outcome.gas_used);
     }
     fail("run", vm::describe(*outcome.fault) + where + " (gas used " + std::to_string(outcome.gas_used) + ")");
     return 1;
