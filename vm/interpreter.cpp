@@ -214,6 +214,15 @@ void Machine::execute(const Program* program_ptr, uint32_t entry, const Limits& 
     SET(Special::input_ldxw, input_ldxw); SET(Special::input_ldxdw, input_ldxdw);
     SET(Special::input_ldxsb, input_ldxsb); SET(Special::input_ldxsh, input_ldxsh);
     SET(Special::input_ldxsw, input_ldxsw); SET(Special::select, select);
+    SET(Special::mov_add_imm, mov_add_imm); SET(Special::mov_add_reg, mov_add_reg);
+    SET(Special::mov_sub_imm, mov_sub_imm); SET(Special::mov_sub_reg, mov_sub_reg);
+    SET(Special::mov_mul_imm, mov_mul_imm); SET(Special::mov_mul_reg, mov_mul_reg);
+    SET(Special::mov_and_imm, mov_and_imm); SET(Special::mov_and_reg, mov_and_reg);
+    SET(Special::mov_or_imm, mov_or_imm); SET(Special::mov_or_reg, mov_or_reg);
+    SET(Special::mov_xor_imm, mov_xor_imm); SET(Special::mov_xor_reg, mov_xor_reg);
+    SET(Special::mov_lsh_imm, mov_lsh_imm); SET(Special::mov_lsh_reg, mov_lsh_reg);
+    SET(Special::mov_rsh_imm, mov_rsh_imm); SET(Special::mov_rsh_reg, mov_rsh_reg);
+    SET(Special::mov_arsh_imm, mov_arsh_imm); SET(Special::mov_arsh_reg, mov_arsh_reg);
     SET(Op::ja, ja); SET(Op::ja32, ja);
     SET(Op::jeq_imm, jeq_imm); SET(Op::jeq_reg, jeq_reg); SET(Op::jgt_imm, jgt_imm);
     SET(Op::jgt_reg, jgt_reg); SET(Op::jge_imm, jge_imm); SET(Op::jge_reg, jge_reg);
@@ -447,6 +456,31 @@ frame_stxb: store_as<uint8_t>(fp + ip->target, static_cast<uint8_t>(SRC)); NEXT(
 frame_stxh: store_as<uint16_t>(fp + ip->target, static_cast<uint16_t>(SRC)); NEXT();
 frame_stxw: store_as<uint32_t>(fp + ip->target, static_cast<uint32_t>(SRC)); NEXT();
 frame_stxdw: store_as<uint64_t>(fp + ip->target, SRC); NEXT();
+  // ---- Fused `rA = rB; rA op= X` (see Special::mov_add_imm): X is never rA.
+#define MOV_OP(label, expr) \
+  label:                    \
+  DST = (expr);             \
+  ip += 2;                  \
+  DISPATCH();
+  MOV_OP(mov_add_imm, SRC + IMM)
+  MOV_OP(mov_add_reg, SRC + reg[ip->target])
+  MOV_OP(mov_sub_imm, SRC - IMM)
+  MOV_OP(mov_sub_reg, SRC - reg[ip->target])
+  MOV_OP(mov_mul_imm, SRC * IMM)
+  MOV_OP(mov_mul_reg, SRC * reg[ip->target])
+  MOV_OP(mov_and_imm, SRC & IMM)
+  MOV_OP(mov_and_reg, SRC & reg[ip->target])
+  MOV_OP(mov_or_imm, SRC | IMM)
+  MOV_OP(mov_or_reg, SRC | reg[ip->target])
+  MOV_OP(mov_xor_imm, SRC ^ IMM)
+  MOV_OP(mov_xor_reg, SRC ^ reg[ip->target])
+  MOV_OP(mov_lsh_imm, SRC << (IMM & 63))
+  MOV_OP(mov_lsh_reg, SRC << (reg[ip->target] & 63))
+  MOV_OP(mov_rsh_imm, SRC >> (IMM & 63))
+  MOV_OP(mov_rsh_reg, SRC >> (reg[ip->target] & 63))
+  MOV_OP(mov_arsh_imm, static_cast<uint64_t>(static_cast<int64_t>(SRC) >> (IMM & 63)))
+  MOV_OP(mov_arsh_reg, static_cast<uint64_t>(static_cast<int64_t>(SRC) >> (reg[ip->target] & 63)))
+#undef MOV_OP
   // ---- Fused `if cond goto +1; mov` (see Special::select): no dispatch depends on the data.
 select: {
   const uint32_t w = static_cast<uint32_t>(ip->target);

@@ -23,14 +23,18 @@ constexpr uint64_t kSourceRowBytes = 3 * 4;
 constexpr uint32_t kFirstKind = static_cast<uint32_t>(SectionKind::code);
 constexpr uint32_t kLastKind = static_cast<uint32_t>(SectionKind::metadata);
 
-std::string str(uint64_t v) { return std::to_string(v); }
+std::string str(uint64_t v) {
+  return std::to_string(v);
+}
 
 std::string hex_byte(uint8_t b) {
   static constexpr char kDigits[] = "0123456789abcdef";
   return {'0', 'x', kDigits[b >> 4], kDigits[b & 15]};
 }
 
-std::string section_str(SectionKind k) { return std::string(section_name(k)); }
+std::string section_str(SectionKind k) {
+  return std::string(section_name(k));
+}
 
 Unexpected<ModuleError> fail(uint64_t offset, std::string reason) {
   return unexpected(ModuleError{offset, std::move(reason)});
@@ -60,7 +64,8 @@ class Cursor {
   bool u32(uint32_t& v) {
     if (left() < 4) return false;
     v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | bytes_[pos_ + static_cast<uint64_t>(i)];
+    for (int i = 3; i >= 0; --i)
+      v = (v << 8) | bytes_[pos_ + static_cast<uint64_t>(i)];
     pos_ += 4;
     return true;
   }
@@ -77,22 +82,33 @@ class Cursor {
 };
 
 // Little-endian writers for `encode`.
-void put_u8(std::vector<uint8_t>& out, uint8_t v) { out.push_back(v); }
+void put_u8(std::vector<uint8_t>& out, uint8_t v) {
+  out.push_back(v);
+}
 void put_u16(std::vector<uint8_t>& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v));
   out.push_back(static_cast<uint8_t>(v >> 8));
 }
 void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
-void put_bytes(std::vector<uint8_t>& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
+void put_bytes(std::vector<uint8_t>& out, std::string_view s) {
+  out.insert(out.end(), s.begin(), s.end());
+}
 
 // A length that does not fit its field is written as 0, which `decode` always rejects, so
 // an over-long name can never be misread as a shorter valid one.
-uint8_t short_length(size_t n) { return n <= 255 ? static_cast<uint8_t>(n) : 0; }
+uint8_t short_length(size_t n) {
+  return n <= 255 ? static_cast<uint8_t>(n) : 0;
+}
 
-bool ident_start(uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool ident_char(uint8_t c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+bool ident_start(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+bool ident_char(uint8_t c) {
+  return ident_start(c) || (c >= '0' && c <= '9');
+}
 
 // Index of the first byte that does not start or continue a well-formed UTF-8 sequence
 // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or nothing.
@@ -127,7 +143,9 @@ std::optional<size_t> utf8_error(std::span<const uint8_t> s) {
   return std::nullopt;
 }
 
-std::string as_string(std::span<const uint8_t> s) { return std::string(s.begin(), s.end()); }
+std::string as_string(std::span<const uint8_t> s) {
+  return std::string(s.begin(), s.end());
+}
 
 // A section as the table describes it, after the table has been checked.
 struct SectionRow {
@@ -143,10 +161,11 @@ Expected<std::vector<RawInsn>, ModuleError> decode_code(std::span<const uint8_t>
     return fail(s.row + 8, "section CODE length " + str(s.length) + " is not a multiple of 8");
   uint64_t slots = s.length / kSlotSize;
   if (slots > kMaxSlots)
-    return fail(s.row + 8, "section CODE has " + str(slots) + " slots, more than the limit " +
-                               str(kMaxSlots));
+    return fail(s.row + 8,
+                "section CODE has " + str(slots) + " slots, more than the limit " + str(kMaxSlots));
   std::vector<RawInsn> code(slots);
-  for (uint64_t i = 0; i < slots; ++i) code[i] = RawInsn::decode(&bytes[s.offset + i * kSlotSize]);
+  for (uint64_t i = 0; i < slots; ++i)
+    code[i] = RawInsn::decode(&bytes[s.offset + i * kSlotSize]);
   return code;
 }
 
@@ -184,15 +203,14 @@ Expected<std::vector<Entry>, ModuleError> decode_entries(std::span<const uint8_t
     uint8_t len = 0;
     if (!c.u8(len)) return fail(c.pos(), "section ENTRIES ends inside " + where);
     if (len == 0 || len > kMaxEntryName)
-      return fail(start, where + " name length " + str(len) + " is outside 1.." +
-                             str(kMaxEntryName));
+      return fail(start,
+                  where + " name length " + str(len) + " is outside 1.." + str(kMaxEntryName));
     std::span<const uint8_t> name;
     if (!c.take(len, name)) return fail(c.pos(), "section ENTRIES ends inside " + where + " name");
     for (size_t k = 0; k < name.size(); ++k) {
       if (k == 0 ? ident_start(name[k]) : ident_char(name[k])) continue;
-      return fail(start + 1 + k, where + " name has byte " + hex_byte(name[k]) +
-                                     " at position " + str(k) +
-                                     " (names are [A-Za-z_][A-Za-z0-9_]*)");
+      return fail(start + 1 + k, where + " name has byte " + hex_byte(name[k]) + " at position " +
+                                     str(k) + " (names are [A-Za-z_][A-Za-z0-9_]*)");
     }
     Entry e;
     e.name = as_string(name);
@@ -205,8 +223,8 @@ Expected<std::vector<Entry>, ModuleError> decode_entries(std::span<const uint8_t
     if (!c.u32(e.slot) || !c.u32(e.param_size) || !c.u32(e.result_size))
       return fail(c.pos(), "section ENTRIES ends inside " + where);
     if (e.slot >= slots)
-      return fail(slot_at, "entry '" + e.name + "' slot " + str(e.slot) +
-                               " is outside the code (" + str(slots) + " slots)");
+      return fail(slot_at, "entry '" + e.name + "' slot " + str(e.slot) + " is outside the code (" +
+                               str(slots) + " slots)");
     entries.push_back(std::move(e));
   }
   if (c.left() != 0)
@@ -233,12 +251,13 @@ Expected<std::vector<SourceLoc>, ModuleError> decode_source_map(std::span<const 
     // The count check above guarantees the bytes are there.
     (void)(c.u32(r.pc) && c.u32(r.line) && c.u32(r.column));
     if (r.pc >= slots)
-      return fail(at, "source map row " + str(i) + " pc " + str(r.pc) +
-                          " is outside the code (" + str(slots) + " slots)");
+      return fail(at, "source map row " + str(i) + " pc " + str(r.pc) + " is outside the code (" +
+                          str(slots) + " slots)");
     if (i > 0 && r.pc <= rows[i - 1].pc)
       return fail(at, "source map row " + str(i) + " pc " + str(r.pc) + " is not after pc " +
                           str(rows[i - 1].pc) + " (rows must be ascending and unique)");
-    if (r.line == 0) return fail(at + 4, "source map row " + str(i) + " has line 0 (lines start at 1)");
+    if (r.line == 0)
+      return fail(at + 4, "source map row " + str(i) + " has line 0 (lines start at 1)");
   }
   return rows;
 }
@@ -257,8 +276,10 @@ Expected<std::vector<std::pair<std::string, std::string>>, ModuleError> decode_m
     if (!c.u8(key_len)) return fail(c.pos(), "section METADATA ends inside " + where);
     if (key_len == 0) return fail(start, where + " has an empty key");
     std::span<const uint8_t> key;
-    if (!c.take(key_len, key)) return fail(c.pos(), "section METADATA ends inside " + where + " key");
-    if (auto bad = utf8_error(key)) return fail(start + 1 + *bad, where + " key is not valid UTF-8");
+    if (!c.take(key_len, key))
+      return fail(c.pos(), "section METADATA ends inside " + where + " key");
+    if (auto bad = utf8_error(key))
+      return fail(start + 1 + *bad, where + " key is not valid UTF-8");
     std::string k = as_string(key);
     if (!pairs.empty() && k <= pairs.back().first)
       return fail(start + 1, k == pairs.back().first
@@ -270,7 +291,8 @@ Expected<std::vector<std::pair<std::string, std::string>>, ModuleError> decode_m
     if (!c.u32(value_len)) return fail(c.pos(), "section METADATA ends inside " + where);
     std::span<const uint8_t> value;
     if (!c.take(value_len, value))
-      return fail(value_at, where + " value length " + str(value_len) + " runs past the section end");
+      return fail(value_at,
+                  where + " value length " + str(value_len) + " runs past the section end");
     if (auto bad = utf8_error(value))
       return fail(value_at + 4 + *bad, where + " value is not valid UTF-8");
     pairs.emplace_back(std::move(k), as_string(value));
@@ -290,11 +312,16 @@ const EVP_MD* sha256() {
 
 std::string_view section_name(SectionKind kind) {
   switch (kind) {
-    case SectionKind::code: return "CODE";
-    case SectionKind::rodata: return "RODATA";
-    case SectionKind::entries: return "ENTRIES";
-    case SectionKind::source_map: return "SOURCEMAP";
-    case SectionKind::metadata: return "METADATA";
+    case SectionKind::code:
+      return "CODE";
+    case SectionKind::rodata:
+      return "RODATA";
+    case SectionKind::entries:
+      return "ENTRIES";
+    case SectionKind::source_map:
+      return "SOURCEMAP";
+    case SectionKind::metadata:
+      return "METADATA";
   }
   return "?";
 }
@@ -317,13 +344,15 @@ std::vector<uint8_t> encode(const Module& module) {
   std::vector<std::pair<SectionKind, std::vector<uint8_t>>> sections;
 
   std::vector<uint8_t> code(module.code.size() * kSlotSize);
-  for (size_t i = 0; i < module.code.size(); ++i) module.code[i].encode(&code[i * kSlotSize]);
+  for (size_t i = 0; i < module.code.size(); ++i)
+    module.code[i].encode(&code[i * kSlotSize]);
   sections.emplace_back(SectionKind::code, std::move(code));
 
   if (!module.rodata.empty()) sections.emplace_back(SectionKind::rodata, module.rodata);
 
   std::vector<const Entry*> entries;
-  for (const Entry& e : module.entries) entries.push_back(&e);
+  for (const Entry& e : module.entries)
+    entries.push_back(&e);
   // Ties (only possible in an invalid module) are broken by the other fields, so the bytes
   // never depend on the order the caller listed things in. std::stable_sort is avoided: with
   // clang-19 and libstdc++ 12 it trips -Wdeprecated-declarations inside the library.
@@ -359,7 +388,8 @@ std::vector<uint8_t> encode(const Module& module) {
 
   if (!module.metadata.empty()) {
     std::vector<const std::pair<std::string, std::string>*> pairs;
-    for (const auto& p : module.metadata) pairs.push_back(&p);
+    for (const auto& p : module.metadata)
+      pairs.push_back(&p);
     std::sort(pairs.begin(), pairs.end(), [](const auto* a, const auto* b) { return *a < *b; });
     out.clear();
     put_u32(out, static_cast<uint32_t>(pairs.size()));
@@ -383,7 +413,8 @@ std::vector<uint8_t> encode(const Module& module) {
     put_u32(bytes, static_cast<uint32_t>(body.size()));
     offset += body.size();
   }
-  for (const auto& section : sections) bytes.insert(bytes.end(), section.second.begin(), section.second.end());
+  for (const auto& section : sections)
+    bytes.insert(bytes.end(), section.second.begin(), section.second.end());
   return bytes;
 }
 
@@ -392,7 +423,8 @@ Expected<Module, ModuleError> decode(std::span<const uint8_t> bytes) {
   for (size_t i = 0; i < kModuleMagic.size() && i < size; ++i)
     if (bytes[i] != kModuleMagic[i]) return fail(0, "bad magic (expected \"CVM\\0\")");
   if (size < kModuleHeaderSize)
-    return fail(size, "truncated header: " + str(size) + " of " + str(kModuleHeaderSize) + " bytes");
+    return fail(size,
+                "truncated header: " + str(size) + " of " + str(kModuleHeaderSize) + " bytes");
 
   Cursor header(bytes, 4, kModuleHeaderSize);
   uint16_t version = 0, flags = 0;
@@ -406,8 +438,8 @@ Expected<Module, ModuleError> decode(std::span<const uint8_t> bytes) {
     return fail(8, "section count " + str(count) + " is outside 1.." + str(kLastKind));
   const uint64_t table_end = kModuleHeaderSize + kSectionEntrySize * count;
   if (table_end > size)
-    return fail(size, "truncated section table: " + str(count) + " rows need " +
-                          str(table_end) + " bytes, file has " + str(size));
+    return fail(size, "truncated section table: " + str(count) + " rows need " + str(table_end) +
+                          " bytes, file has " + str(size));
 
   // The table: ascending kinds, each section starting exactly where the previous one (or
   // the table) ends, the last one ending at the end of the file. Together these make the
@@ -489,7 +521,9 @@ std::array<uint8_t, 32> module_id(std::span<const uint8_t> bytes) {
   return id;
 }
 
-std::string module_id_hex(const std::array<uint8_t, 32>& id) { return to_hex(id); }
+std::string module_id_hex(const std::array<uint8_t, 32>& id) {
+  return to_hex(id);
+}
 
 std::string describe(const LoadError& e) {
   std::string s = "slot " + str(e.pc);
@@ -501,11 +535,14 @@ std::string describe(const LoadError& e) {
   return s + ": " + e.reason;
 }
 
-std::string describe(const ModuleError& e) { return "byte " + str(e.offset) + ": " + e.reason; }
+std::string describe(const ModuleError& e) {
+  return "byte " + str(e.offset) + ": " + e.reason;
+}
 
 Expected<Program, LoadError> load_module(const Module& module, const HostTable& hosts) {
   std::vector<uint32_t> slots;
-  for (const Entry& e : module.entries) slots.push_back(e.slot);
+  for (const Entry& e : module.entries)
+    slots.push_back(e.slot);
   std::sort(slots.begin(), slots.end());
   slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   auto program = Program::load(module.code, module.rodata, slots, hosts);

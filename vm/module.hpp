@@ -42,11 +42,11 @@ inline constexpr uint32_t kMaxMetadata = 4096;
 /// Section kinds, numbered as they appear in the section table. Sections are stored in
 /// ascending kind order, each at most once.
 enum class SectionKind : uint32_t {
-  code = 1,       ///< Instruction slots (required).
-  rodata = 2,     ///< Read-only data mapped at region_base(Region::rodata) (optional).
-  entries = 3,    ///< Named entry points (required).
-  source_map = 4, ///< Slot -> source line/column (optional).
-  metadata = 5,   ///< Key/value UTF-8 text (optional).
+  code = 1,        ///< Instruction slots (required).
+  rodata = 2,      ///< Read-only data mapped at region_base(Region::rodata) (optional).
+  entries = 3,     ///< Named entry points (required).
+  source_map = 4,  ///< Slot -> source line/column (optional).
+  metadata = 5,    ///< Key/value UTF-8 text (optional).
 };
 
 /// Name of a section kind as docs/bytecode.md spells it ("CODE", "RODATA", ...), or "?".
@@ -73,11 +73,11 @@ struct SourceLoc {
 /// and metadata sorted by key; `encode` sorts them itself, so a hand-built module may list
 /// them in any order (but `locate` and `find_entry` expect the decoded order).
 struct Module {
-  std::vector<RawInsn> code;
-  std::vector<uint8_t> rodata;
-  std::vector<Entry> entries;
-  std::vector<SourceLoc> source_map;
-  std::vector<std::pair<std::string, std::string>> metadata;
+  std::vector<RawInsn> code;          ///< Instruction slots (CODE), 1..kMaxSlots of them.
+  std::vector<uint8_t> rodata;        ///< Read-only data (RODATA), mapped at region_base(rodata).
+  std::vector<Entry> entries;         ///< Entry points (ENTRIES), at least one.
+  std::vector<SourceLoc> source_map;  ///< Slot -> source rows (SOURCEMAP), may be empty.
+  std::vector<std::pair<std::string, std::string>> metadata;  ///< Key/value UTF-8 (METADATA).
 
   /// The source-map row that covers `pc`: the one with the greatest pc not above `pc`, or
   /// nullptr if the map is empty or starts after `pc`. Requires `source_map` sorted by pc.

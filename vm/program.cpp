@@ -143,6 +143,31 @@ std::optional<uint32_t> select_mov(Op op) {
   }
 }
 
+/// The fused `mov; op` form for a 64-bit ALU op that may follow `mov rA, rB`.
+std::optional<Special> mov_then(Op op) {
+  switch (op) {
+    case Op::add64_imm: return Special::mov_add_imm;
+    case Op::add64_reg: return Special::mov_add_reg;
+    case Op::sub64_imm: return Special::mov_sub_imm;
+    case Op::sub64_reg: return Special::mov_sub_reg;
+    case Op::mul64_imm: return Special::mov_mul_imm;
+    case Op::mul64_reg: return Special::mov_mul_reg;
+    case Op::and64_imm: return Special::mov_and_imm;
+    case Op::and64_reg: return Special::mov_and_reg;
+    case Op::or64_imm: return Special::mov_or_imm;
+    case Op::or64_reg: return Special::mov_or_reg;
+    case Op::xor64_imm: return Special::mov_xor_imm;
+    case Op::xor64_reg: return Special::mov_xor_reg;
+    case Op::lsh64_imm: return Special::mov_lsh_imm;
+    case Op::lsh64_reg: return Special::mov_lsh_reg;
+    case Op::rsh64_imm: return Special::mov_rsh_imm;
+    case Op::rsh64_reg: return Special::mov_rsh_reg;
+    case Op::arsh64_imm: return Special::mov_arsh_imm;
+    case Op::arsh64_reg: return Special::mov_arsh_reg;
+    default: return std::nullopt;
+  }
+}
+
 /// Does this form end a straight-line run (control may go elsewhere than the next slot)?
 bool ends_run(Form f) {
   return f == Form::jump || f == Form::jump_long || f == Form::branch_imm ||
@@ -271,6 +296,22 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
     }
   }
   for (uint32_t start : p.function_starts_) p.code_[start].flags |= kFunctionStart;
+
+  // Fuse `rA = rB; rA op= X` into `rA = rB op X`. Both slots are in one run, so gas is
+  // unchanged; when X is rA itself the pair reads the copied value, so it is left alone.
+  for (size_t pc = 0; pc + 1 < n; ++pc) {
+    if (shape->ops[pc] != Op::mov64_reg || shape->ops[pc + 1] == Op::count_) continue;
+    auto fused = mov_then(shape->ops[pc + 1]);
+    const RawInsn& mov = code[pc];
+    const RawInsn& alu = code[pc + 1];
+    if (!fused || alu.dst != mov.dst) continue;
+    bool reg_form = info(shape->ops[pc + 1]).form == Form::alu_reg;
+    if (reg_form && alu.src == mov.dst) continue;
+    Decoded& d = p.code_[pc];
+    d.kind = static_cast<uint8_t>(*fused);
+    d.imm = reg_form ? 0 : alu.imm;
+    d.target = reg_form ? alu.src : 0;
+  }
 
   // Fuse `if cond goto +1; mov` into a select. The mov's slot stays as it is, for jumps that
   // land on it directly.

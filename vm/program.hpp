@@ -33,6 +33,12 @@ enum class Special : uint8_t {
   // branch-free step; `target` holds a `Select` word, the next slot keeps the mov. Gas and
   // fault pcs are those of the two instructions executed one by one.
   select,
+  // `rA = rB; rA op= X` (eBPF is two-address, so compilers emit this constantly) as one
+  // three-address step `rA = rB op X`: dst = A, src = B, and X in `imm` or, for the register
+  // forms, the register number in `target` (never A). The op's slot stays as it is.
+  mov_add_imm, mov_add_reg, mov_sub_imm, mov_sub_reg, mov_mul_imm, mov_mul_reg, mov_and_imm,
+  mov_and_reg, mov_or_imm, mov_or_reg, mov_xor_imm, mov_xor_reg, mov_lsh_imm, mov_lsh_reg,
+  mov_rsh_imm, mov_rsh_reg, mov_arsh_imm, mov_arsh_reg,
   end_
 };
 static_assert(static_cast<size_t>(Special::end_) <= 256, "decoded kinds must fit in a byte");

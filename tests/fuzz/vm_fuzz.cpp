@@ -16,7 +16,8 @@
 //    just ran other calls, again on it, and on a fresh machine (determinism, and that no
 //    state leaks from one call to the next);
 //  - the output block is never larger than requested;
-//  - a call with valid limits on verified code never fails as a bad call.
+//  - a call with valid limits on verified code never fails as a bad call;
+//  - division by a constant done as a multiply (`Divisor`) equals plain division.
 // ASan and UBSan catch any access the interpreter makes outside its buffers.
 
 #include <algorithm>
@@ -32,19 +33,18 @@
 namespace covenant::vm {
 namespace {
 
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "vm_fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__,  \
-                   __LINE__);                                                             \
-      __builtin_trap();                                                                   \
-    }                                                                                     \
+#define FUZZ_CHECK(cond)                                                                          \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      std::fprintf(stderr, "vm_fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      __builtin_trap();                                                                           \
+    }                                                                                             \
   } while (0)
 
 constexpr uint64_t kGas = 10'000;
 constexpr size_t kConfigBytes = 16;
-constexpr size_t kMaxRunsPerProgram = 8;  // entries / function starts run per input
-constexpr uint32_t kModuleBlockCap = 256; // cap on param/result blocks taken from a module
+constexpr size_t kMaxRunsPerProgram = 8;   // entries / function starts run per input
+constexpr uint32_t kModuleBlockCap = 256;  // cap on param/result blocks taken from a module
 
 const HostTable& hosts() {
   static const HostTable table = test_host_table();
@@ -70,7 +70,10 @@ bool accessible(const Program& program, const Call& call, uint64_t addr, uint64_
   uint64_t region_size = 0;
   bool writable = true;
   switch (region) {
-    case uint64_t(Region::rodata): region_size = program.rodata().size(); writable = false; break;
+    case uint64_t(Region::rodata):
+      region_size = program.rodata().size();
+      writable = false;
+      break;
     case uint64_t(Region::input):
       region_size = call.input.size();
       writable = call.limits.writable_input;
@@ -78,9 +81,14 @@ bool accessible(const Program& program, const Call& call, uint64_t addr, uint64_
     case uint64_t(Region::stack):
       region_size = uint64_t{call.limits.max_call_depth} * call.limits.frame_size;
       break;
-    case uint64_t(Region::heap): region_size = call.limits.heap_size; break;
-    case uint64_t(Region::output): region_size = call.limits.output_size; break;
-    default: return false;  // region none, or no region at all
+    case uint64_t(Region::heap):
+      region_size = call.limits.heap_size;
+      break;
+    case uint64_t(Region::output):
+      region_size = call.limits.output_size;
+      break;
+    default:
+      return false;  // region none, or no region at all
   }
   if (offset + size > region_size) return false;
   return access == Access::read || writable;
@@ -92,8 +100,7 @@ bool same(const Outcome& a, const Outcome& b) {
   if (!a.fault) return true;
   const Fault &f = *a.fault, &g = *b.fault;
   return f.kind == g.kind && f.pc == g.pc && f.address == g.address && f.size == g.size &&
-         f.access == g.access && f.needed == g.needed && f.code == g.code &&
-         f.message == g.message;
+         f.access == g.access && f.needed == g.needed && f.code == g.code && f.message == g.message;
 }
 
 // Invariants of one outcome, whatever the program.
@@ -153,7 +160,8 @@ void run_checked(const Program& program, const Call& call, Machine& reused) {
 std::vector<uint8_t> pattern(size_t n, std::span<const uint8_t> seed) {
   std::vector<uint8_t> v(n);
   for (size_t i = 0; i < n; ++i)
-    v[i] = seed.empty() ? static_cast<uint8_t>(i * 31 + 7) : static_cast<uint8_t>(seed[i % seed.size()] + i / seed.size());
+    v[i] = seed.empty() ? static_cast<uint8_t>(i * 31 + 7)
+                        : static_cast<uint8_t>(seed[i % seed.size()] + i / seed.size());
   return v;
 }
 
@@ -171,7 +179,8 @@ void fuzz_module(std::span<const uint8_t> data) {
     FUZZ_CHECK(e.slot < module->code.size());
     FUZZ_CHECK(module->find_entry(e.name) == &e);
   }
-  for (const SourceLoc& row : module->source_map) FUZZ_CHECK(module->locate(row.pc) == &row);
+  for (const SourceLoc& row : module->source_map)
+    FUZZ_CHECK(module->locate(row.pc) == &row);
 
   auto program = load_module(*module, hosts());
   if (!program) {
@@ -214,7 +223,8 @@ void fuzz_raw(std::span<const uint8_t> data) {
 
   // Loading from bytes and from decoded slots must agree.
   std::vector<RawInsn> slots(code.size() / kSlotSize);
-  for (size_t i = 0; i < slots.size(); ++i) slots[i] = RawInsn::decode(&code[i * kSlotSize]);
+  for (size_t i = 0; i < slots.size(); ++i)
+    slots[i] = RawInsn::decode(&code[i * kSlotSize]);
   auto again = Program::load(slots, rodata, entries, hosts());
   FUZZ_CHECK(program.has_value() == again.has_value());
   if (!program) {
@@ -240,10 +250,18 @@ void fuzz_raw(std::span<const uint8_t> data) {
   if (cfg[1] & 0x80) {
     // One of the ways a call can be refused before it starts.
     switch ((cfg[1] >> 2) & 3) {
-      case 0: call.limits.max_call_depth = 0; break;
-      case 1: call.limits.max_call_depth = 65; break;
-      case 2: call.limits.frame_size = 60; break;
-      default: call.limits.frame_size = 100; break;
+      case 0:
+        call.limits.max_call_depth = 0;
+        break;
+      case 1:
+        call.limits.max_call_depth = 65;
+        break;
+      case 2:
+        call.limits.frame_size = 60;
+        break;
+      default:
+        call.limits.frame_size = 100;
+        break;
     }
   }
 
@@ -259,6 +277,21 @@ void fuzz_raw(std::span<const uint8_t> data) {
   run_checked(*program, call, machine);
 }
 
+// The loader turns unsigned division and modulo by a constant into a multiply
+// (`Divisor`); it must agree with plain division for every dividend and divisor. The first
+// 16 bytes of the input are read as a dividend and a divisor, in 64 and in 32 bits.
+void fuzz_divisor(std::span<const uint8_t> data) {
+  if (data.size() < 16) return;
+  uint64_t n = 0, d = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    n |= uint64_t{data[i]} << (8 * i);
+    d |= uint64_t{data[8 + i]} << (8 * i);
+  }
+  if (d != 0) FUZZ_CHECK(Divisor::of(d).divide(n) == n / d);
+  uint64_t n32 = static_cast<uint32_t>(n), d32 = static_cast<uint32_t>(d);
+  if (d32 != 0) FUZZ_CHECK(Divisor::of(d32).divide(n32) == n32 / d32);
+}
+
 }  // namespace
 }  // namespace covenant::vm
 
@@ -266,5 +299,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> bytes(data, size);
   covenant::vm::fuzz_module(bytes);
   covenant::vm::fuzz_raw(bytes);
+  covenant::vm::fuzz_divisor(bytes);
   return 0;
 }

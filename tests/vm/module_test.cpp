@@ -46,11 +46,13 @@ Module minimal() {
 }
 
 void put_u32(Bytes& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    b[at + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
 void append_u32(Bytes& b, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    b.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
 // Lays sections out back to back in the order given (which may break the rules on purpose).
@@ -64,13 +66,15 @@ Bytes raw_module(const std::vector<std::pair<uint32_t, Bytes>>& sections) {
     append_u32(b, static_cast<uint32_t>(body.size()));
     offset += static_cast<uint32_t>(body.size());
   }
-  for (const auto& s : sections) b.insert(b.end(), s.second.begin(), s.second.end());
+  for (const auto& s : sections)
+    b.insert(b.end(), s.second.begin(), s.second.end());
   return b;
 }
 
 Bytes code_bytes(const std::vector<RawInsn>& code) {
   Bytes b(code.size() * 8);
-  for (size_t i = 0; i < code.size(); ++i) code[i].encode(&b[i * 8]);
+  for (size_t i = 0; i < code.size(); ++i)
+    code[i].encode(&b[i * 8]);
   return b;
 }
 
@@ -102,8 +106,9 @@ constexpr size_t kCodeRow = 12, kEntriesRow = 24, kCodeAt = 36, kEntriesAt = 52,
 }  // namespace
 
 TEST_CASE("module: the minimal module has exactly the documented bytes") {
+  // clang-format off
   const Bytes expected = {
-      'C', 'V', 'M', 0,  1, 0,  0, 0,  2, 0, 0, 0,           // magic, version 1, flags 0, 2 sections
+      'C', 'V', 'M', 0,  1, 0,  0, 0,  2, 0, 0, 0,           // magic, version 1, flags 0, n = 2
       1, 0, 0, 0,  36, 0, 0, 0,  16, 0, 0, 0,                // CODE at 36, 16 bytes
       3, 0, 0, 0,  52, 0, 0, 0,  21, 0, 0, 0,                // ENTRIES at 52, 21 bytes
       0xb7, 0, 0, 0, 0, 0, 0, 0,                             // mov r0, 0
@@ -111,6 +116,7 @@ TEST_CASE("module: the minimal module has exactly the documented bytes") {
       1, 0, 0, 0,                                            // one entry
       4, 'm', 'a', 'i', 'n',  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,  // "main" slot 0, 0, 0
   };
+  // clang-format on
   Bytes bytes = encode(minimal());
   CHECK(bytes == expected);
   CHECK(bytes.size() == kMinimalSize);
@@ -299,7 +305,8 @@ TEST_CASE("module: rejects sections out of kind order") {
 
 TEST_CASE("module: rejects a duplicate section kind") {
   Module m = minimal();
-  Bytes b = raw_module({{1, code_bytes(m.code)}, {1, code_bytes(m.code)}, {3, entries_bytes(m.entries)}});
+  Bytes b =
+      raw_module({{1, code_bytes(m.code)}, {1, code_bytes(m.code)}, {3, entries_bytes(m.entries)}});
   check_rejected(b, 24, "duplicate section CODE");
 }
 
@@ -339,8 +346,8 @@ TEST_CASE("module: rejects empty code") {
 
 TEST_CASE("module: rejects an empty optional section") {
   Module m = minimal();
-  check_rejected(raw_module({{1, code_bytes(m.code)}, {2, {}}, {3, entries_bytes(m.entries)}}), 24 + 8,
-                 "section RODATA is empty");
+  check_rejected(raw_module({{1, code_bytes(m.code)}, {2, {}}, {3, entries_bytes(m.entries)}}),
+                 24 + 8, "section RODATA is empty");
 }
 
 TEST_CASE("module: rejects an entry slot outside the code") {
@@ -372,7 +379,8 @@ TEST_CASE("module: rejects duplicate and unsorted entry names") {
   // Second entry starts after count (4) and the first entry (1 + 4 + 12).
   check_rejected(encode(m), kEntriesAt + 4 + 17 + 1, "duplicate entry name 'main'");
   Module n = minimal();
-  Bytes b = raw_module({{1, code_bytes(n.code)}, {3, entries_bytes({{"b", 0, 0, 0}, {"a", 0, 0, 0}})}});
+  Bytes b =
+      raw_module({{1, code_bytes(n.code)}, {3, entries_bytes({{"b", 0, 0, 0}, {"a", 0, 0, 0}})}});
   check_rejected(b, kEntriesAt + 4 + 14 + 1, "entry name 'a' is not after 'b'");
 }
 

@@ -139,3 +139,40 @@ TEST_CASE("loads through r1 use the input fast path only while r1 is the input's
   CHECK(o.fault->address == region_base(Region::input) + 8);
   CHECK(o.fault->pc == 0);
 }
+
+TEST_CASE("a fused mov-then-op gives the same registers as the two instructions") {
+  std::mt19937_64 rng(11);
+  const Op ops[] = {Op::add64_imm, Op::add64_reg, Op::sub64_imm, Op::sub64_reg, Op::mul64_imm,
+                    Op::mul64_reg, Op::and64_imm, Op::and64_reg, Op::or64_imm, Op::or64_reg,
+                    Op::xor64_imm, Op::xor64_reg, Op::lsh64_imm, Op::lsh64_reg, Op::rsh64_imm,
+                    Op::rsh64_reg, Op::arsh64_imm, Op::arsh64_reg};
+  Machine m;
+  for (Op op : ops) {
+    bool reg_form = info(op).form == Form::alu_reg;
+    for (int trial = 0; trial < 40; ++trial) {
+      uint64_t b = rng(), x = rng();
+      auto imm = static_cast<int32_t>(rng());
+      // r3 = r1; r3 op= (r2 | imm); r0 = r3 ^ r1 ^ r2 (all three registers observed)
+      for (uint8_t other : {uint8_t{2}, uint8_t{1}}) {  // X a third register, or X == B
+        auto build = [&](bool fusable) {
+          Code c;
+          c.lddw(1, b).lddw(2, x).movr(3, 1);
+          if (!fusable) c.jump(0);
+          if (reg_form) c.alur(op, 3, other);
+          else c.alu(op, 3, imm);
+          return c.alur(Op::xor64_reg, 3, 1).alur(Op::xor64_reg, 3, 2).movr(0, 3).exit();
+        };
+        Program fused = Program::load(build(true).slots).value();
+        Program plain = Program::load(build(false).slots).value();
+        REQUIRE(fused.code()[4].kind != plain.code()[4].kind);
+        Outcome f = m.run(fused, 0, {}, Limits{});
+        Outcome g = m.run(plain, 0, {}, Limits{});
+        REQUIRE_MESSAGE(f.r0 == g.r0, info(op).mnemonic << " b=" << b << " x=" << x << " imm=" << imm);
+      }
+    }
+  }
+  // X == A reads the copied value: not fused, still right.
+  Program p = Program::load(Code{}.mov(1, 5).movr(3, 1).alur(Op::add64_reg, 3, 3).movr(0, 3).exit().slots).value();
+  CHECK(p.code()[1].kind == static_cast<uint8_t>(Op::mov64_reg));
+  CHECK(m.run(p, 0, {}, Limits{}).r0 == 10);
+}
