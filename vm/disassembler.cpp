@@ -62,21 +62,6 @@ Decoding decode_at(std::span<const RawInsn> code, size_t pc) {
   return {op, {}};
 }
 
-// Slot a jump or local call at `pc` goes to, if `op` is one.
-std::optional<int64_t> target_of(Op op, const RawInsn& insn, size_t pc) {
-  auto next = static_cast<int64_t>(pc) + 1;
-  switch (info(op).form) {
-    case Form::jump:
-    case Form::branch_imm:
-    case Form::branch_reg:
-      return next + insn.offset;
-    case Form::jump_long:
-    case Form::call_local:
-      return next + insn.imm;
-    default:
-      return std::nullopt;
-  }
-}
 
 // `labelled[slot]` is true for slots printed with a label; null prints signed offsets only.
 std::string format(std::span<const RawInsn> code, size_t pc, const HostTable* hosts,
@@ -180,7 +165,7 @@ std::string disassemble(std::span<const RawInsn> code, const HostTable* hosts) {
     if (!starts[pc]) continue;
     Decoding d = decode_at(code, pc);
     if (!d.op) continue;
-    if (auto slot = target_of(*d.op, code[pc], pc);
+    if (auto slot = jump_target(*d.op, code[pc], pc);
         slot && *slot >= 0 && *slot < static_cast<int64_t>(n))
       if (starts[*slot]) labelled[*slot] = true;
   }

@@ -27,8 +27,8 @@ std::string describe(const Fault& f) {
                     static_cast<unsigned long long>(f.needed), f.pc);
       return buf;
     case FaultKind::unknown_host:
-      std::snprintf(buf, sizeof buf, "unknown host function %llu called at pc %u",
-                    static_cast<unsigned long long>(f.code), f.pc);
+      std::snprintf(buf, sizeof buf, "host function '%s' is not available here (called at pc %u)",
+                    f.message.c_str(), f.pc);
       return buf;
     case FaultKind::abort:
       std::snprintf(buf, sizeof buf, "abort with code %llu at pc %u",

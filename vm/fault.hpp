@@ -16,7 +16,8 @@ enum class FaultKind : uint8_t {
   out_of_gas,       ///< The gas limit was reached; `needed` holds the gas the next step wanted.
   memory,           ///< An access outside every region or a store to a read-only one.
   call_depth,       ///< A local call went deeper than `Limits::max_call_depth`.
-  unknown_host,     ///< A call to a host function id the host table does not have.
+  unknown_host,     ///< A call to a host id declared without an implementation (`message`
+                    ///< names it). Ids not in the table at all are rejected at load instead.
   abort,            ///< The program (through a host function) aborted with `code`.
   bad_call,         ///< The call itself was invalid: unknown entry, frame or limits unusable.
 };
@@ -29,8 +30,8 @@ struct Fault {
   uint32_t size = 0;        ///< memory: bytes accessed.
   Access access = Access::read;  ///< memory: read or write.
   uint64_t needed = 0;      ///< out_of_gas: gas the step needed; call_depth: the limit.
-  uint64_t code = 0;        ///< abort: the abort code; unknown_host: the id.
-  std::string message;      ///< abort / bad_call: human-readable detail (may be empty).
+  uint64_t code = 0;        ///< abort: the abort code.
+  std::string message;      ///< abort / bad_call: detail (may be empty); unknown_host: the name.
 };
 
 /// Result of one call. `gas_used` is meaningful in both cases.
@@ -46,7 +47,7 @@ struct Outcome {
 };
 
 /// One line describing a fault, e.g.
-/// "memory fault at pc 3: write of 8 bytes at 0x0000000700000010 (unmapped)".
+/// "memory fault at pc 3: write of 8 bytes at 0x0000000700000010 (unmapped region)".
 std::string describe(const Fault& f);
 
 }  // namespace covenant::vm

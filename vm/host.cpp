@@ -7,7 +7,9 @@ namespace covenant::vm {
 bool HostCall::charge(uint64_t gas) {
   if (fault_) return false;
   if (gas > gas_left_) {
+    // Out of gas consumes the whole limit, whoever ran out (docs/gas.md).
     fault_ = Fault{.kind = FaultKind::out_of_gas, .pc = pc_, .needed = gas};
+    gas_left_ = 0;
     return false;
   }
   gas_left_ -= gas;

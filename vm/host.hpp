@@ -57,7 +57,9 @@ using HostFn = uint64_t (*)(HostCall& call);
 /// One registered host function.
 struct HostFunction {
   std::string name;   ///< For disassembly and diagnostics.
-  uint64_t gas = 0;   ///< Fixed cost of one call, charged with the calling block.
+  uint64_t gas = 0;   ///< Fixed cost of one call, charged with the calling block (< 2^32).
+  /// The implementation. Null declares the id without providing it (a function this tool does
+  /// not offer): programs that mention it load, and a call to it ends with `unknown_host`.
   HostFn fn = nullptr;
 };
 

@@ -21,6 +21,8 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr uint32_t kMaxDepth = 64;
+constexpr uint32_t kMaxHeap = 256u << 20;
+constexpr uint32_t kMaxOutput = 64u << 20;
 
 struct Frame {
   uint32_t return_pc;
@@ -74,6 +76,10 @@ inline uint64_t smod32(uint64_t a, uint64_t b) {
 [[gnu::noinline]] bool call_host(const HostFunction& fn, const AddressSpace& space,
                                  WriteMarks& marks, uint64_t& gas, void* context, uint32_t pc,
                                  const uint64_t (&args)[5], uint64_t& result, Outcome& out) {
+  if (fn.fn == nullptr) {
+    out.fault = Fault{.kind = FaultKind::unknown_host, .pc = pc, .message = fn.name};
+    return false;
+  }
   HostCall call(space, marks, gas, context, pc);
   std::memcpy(call.args, args, sizeof call.args);
   result = fn.fn(call);
@@ -139,6 +145,8 @@ Outcome Machine::run(const Program& program, uint32_t entry, std::span<const uin
                   std::to_string(program.static_frame_need()) +
                   " bytes the code addresses below r10");
   if (input.size() > UINT32_MAX) return refuse("input larger than 4 GiB");
+  if (limits.heap_size > kMaxHeap) return refuse("heap larger than 256 MiB");
+  if (limits.output_size > kMaxOutput) return refuse("output larger than 64 MiB");
 
   prepare(program, input, limits);
   execute(&program, entry, limits, host_context, out);

@@ -19,8 +19,8 @@ struct Limits {
   uint64_t gas = 10'000'000;        ///< Gas available to the call.
   uint32_t max_call_depth = 8;      ///< Frames, the entry's own included (1..64).
   uint32_t frame_size = 512;        ///< Stack bytes per frame, multiple of 8 (64..65536).
-  uint32_t heap_size = 0;           ///< Bytes of zeroed heap arena at region_base(heap).
-  uint32_t output_size = 0;         ///< Bytes of zeroed output block at region_base(output).
+  uint32_t heap_size = 0;           ///< Bytes of zeroed heap arena at region_base(heap), <= 256 MiB.
+  uint32_t output_size = 0;         ///< Bytes of zeroed output block at region_base(output), <= 64 MiB.
   bool writable_input = false;      ///< Map the input read-write (conformance tests need it).
 };
 
@@ -34,7 +34,9 @@ class Machine {
   Machine& operator=(const Machine&) = delete;
 
   /// Runs `program` from slot `entry` (a function start). `host_context` is handed to host
-  /// functions. Never throws; every failure is a fault in the outcome.
+  /// functions. Every failure of the program or of the call's arguments is a fault in the
+  /// outcome; the only exception is std::bad_alloc when the host cannot provide the memory
+  /// the limits ask for (at most 4 MiB of stack, 256 MiB of heap, 64 MiB of output).
   Outcome run(const Program& program, uint32_t entry, std::span<const uint8_t> input,
               const Limits& limits, void* host_context = nullptr);
 

@@ -315,6 +315,26 @@ std::span<const Op> lookup_mnemonic(std::string_view mnemonic) {
   return it->second;
 }
 
+bool writes_dst(Form form) {
+  return form == Form::alu_reg || form == Form::alu_imm || form == Form::unary ||
+         form == Form::lddw || form == Form::load;
+}
+
+std::optional<int64_t> jump_target(Op op, const RawInsn& insn, size_t pc) {
+  auto next = static_cast<int64_t>(pc) + 1;
+  switch (info(op).form) {
+    case Form::jump:
+    case Form::branch_imm:
+    case Form::branch_reg:
+      return next + insn.offset;
+    case Form::jump_long:
+    case Form::call_local:
+      return next + insn.imm;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::optional<std::string_view> check_fields(Op op, const RawInsn& insn) {
   const OpcodeInfo& row = info(op);
   bool dst_zero = false, src_zero = false, off_zero = false, imm_zero = false;

@@ -149,6 +149,13 @@ std::optional<Op> identify(const RawInsn& insn);
 /// ...). Several forms share a mnemonic (imm and reg variants); all are returned, in table order.
 std::span<const Op> lookup_mnemonic(std::string_view mnemonic);
 
+/// True for forms that write their dst register: ALU operations, byte swaps, lddw, loads.
+bool writes_dst(Form form);
+
+/// The slot a jump, branch or local call at `pc` goes to (pc + 1 + offset, or + imm for
+/// `ja32` and `call local`); nothing for other forms. The slot may lie outside the code.
+std::optional<int64_t> jump_target(Op op, const RawInsn& insn, size_t pc);
+
 /// Checks the fields RFC 9669 requires to be zero (or fixed) for `op`'s form, and register
 /// numbers. Returns a reason on failure, e.g. "non-zero src field (must be 0)".
 std::optional<std::string_view> check_fields(Op op, const RawInsn& insn);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <optional>
-#include <string_view>
 #include <utility>
 
 #include "vm/gas.hpp"
@@ -67,7 +66,7 @@ std::vector<bool> input_pinned_slots(std::span<const RawInsn> code, const CodeSh
   std::vector<State> state(n, unreached);
   std::vector<bool> called(n, false);
   for (size_t pc = 0; pc < n; ++pc)
-    if (shape.ops[pc] == Op::call_local) called[pc + 1 + code[pc].imm] = true;
+    if (shape.ops[pc] == Op::call_local) called[*jump_target(Op::call_local, code[pc], pc)] = true;
 
   std::vector<uint32_t> work;
   auto reach = [&](size_t pc, State s) {
@@ -75,28 +74,25 @@ std::vector<bool> input_pinned_slots(std::span<const RawInsn> code, const CodeSh
     state[pc] = state[pc] == unreached ? s : unpinned;
     work.push_back(static_cast<uint32_t>(pc));
   };
-  for (uint32_t start : shape.function_starts) {
-    bool entry = entry_points.empty()
-                     ? start == 0
-                     : std::find(entry_points.begin(), entry_points.end(), start) != entry_points.end();
-    if (entry && !called[start]) reach(start, pinned);
-  }
+  std::vector<bool> entry(n, false);
+  if (entry_points.empty()) entry[0] = true;
+  for (uint32_t e : entry_points) entry[e] = true;  // the verifier checked e < n
+  for (uint32_t start : shape.function_starts)
+    if (entry[start] && !called[start]) reach(start, pinned);
   while (!work.empty()) {
     uint32_t pc = work.back();
     work.pop_back();
     Op op = shape.ops[pc];
     const OpcodeInfo& row = info(op);
-    bool writes = row.form == Form::alu_reg || row.form == Form::alu_imm ||
-                  row.form == Form::unary || row.form == Form::lddw || row.form == Form::load;
     State out = state[pc];
-    if (op == Op::call_local || (writes && code[pc].dst == 1)) out = unpinned;
+    if (op == Op::call_local || (writes_dst(row.form) && code[pc].dst == 1)) out = unpinned;
     switch (row.form) {
       case Form::exit: break;
-      case Form::jump: reach(pc + 1 + code[pc].offset, out); break;
-      case Form::jump_long: reach(pc + 1 + code[pc].imm, out); break;
+      case Form::jump:
+      case Form::jump_long: reach(static_cast<size_t>(*jump_target(op, code[pc], pc)), out); break;
       case Form::branch_imm:
       case Form::branch_reg:
-        reach(pc + 1 + code[pc].offset, out);
+        reach(static_cast<size_t>(*jump_target(op, code[pc], pc)), out);
         reach(pc + 1, out);
         break;
       case Form::lddw: reach(pc + 2, out); break;
@@ -108,28 +104,27 @@ std::vector<bool> input_pinned_slots(std::span<const RawInsn> code, const CodeSh
   return result;
 }
 
-/// The `Select` word of a conditional branch form, or nothing for other forms.
+/// The `Select` word of a conditional branch form, or nothing for other forms. Read from the
+/// encoding (RFC 9669 §4.3): the operation in bits 4..7, the JMP32 class in bits 0..2.
 std::optional<uint32_t> select_condition(Op op) {
   const OpcodeInfo& row = info(op);
   if (row.form != Form::branch_imm && row.form != Form::branch_reg) return std::nullopt;
-  std::string_view name = row.mnemonic;
   uint32_t word = row.form == Form::branch_reg ? Select::kRegOperand : 0;
-  if (name.ends_with("32")) {
-    word |= Select::kLow32;
-    name.remove_suffix(2);
+  if ((row.opcode & 0x07) == 0x06) word |= Select::kLow32;
+  switch (row.opcode & 0xf0) {
+    case 0x10: return word | Select::eq;                                         // jeq
+    case 0x50: return word | Select::eq | Select::kNegate;                       // jne
+    case 0xa0: return word | Select::ult;                                        // jlt
+    case 0x30: return word | Select::ult | Select::kNegate;                      // jge
+    case 0x20: return word | Select::ult | Select::kSwap;                        // jgt
+    case 0xb0: return word | Select::ult | Select::kSwap | Select::kNegate;      // jle
+    case 0xc0: return word | Select::slt;                                        // jslt
+    case 0x70: return word | Select::slt | Select::kNegate;                      // jsge
+    case 0x60: return word | Select::slt | Select::kSwap;                        // jsgt
+    case 0xd0: return word | Select::slt | Select::kSwap | Select::kNegate;      // jsle
+    case 0x40: return word | Select::set;                                        // jset
+    default: return std::nullopt;
   }
-  struct Rule { std::string_view name; uint32_t bits; };
-  static constexpr Rule kRules[] = {
-      {"jeq", Select::eq},  {"jne", Select::eq | Select::kNegate},
-      {"jlt", Select::ult}, {"jge", Select::ult | Select::kNegate},
-      {"jgt", Select::ult | Select::kSwap}, {"jle", Select::ult | Select::kSwap | Select::kNegate},
-      {"jslt", Select::slt}, {"jsge", Select::slt | Select::kNegate},
-      {"jsgt", Select::slt | Select::kSwap}, {"jsle", Select::slt | Select::kSwap | Select::kNegate},
-      {"jset", Select::set},
-  };
-  for (const Rule& rule : kRules)
-    if (rule.name == name) return word | rule.bits;
-  return std::nullopt;
 }
 
 /// The `Select` bits for the mov a select may skip, or nothing if `op` is not a plain mov.
@@ -250,11 +245,9 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
       case Form::jump:
       case Form::branch_imm:
       case Form::branch_reg:
-        d.target = static_cast<int32_t>(pc + 1 + raw.offset);
-        break;
       case Form::jump_long:
       case Form::call_local:
-        d.target = static_cast<int32_t>(static_cast<int64_t>(pc) + 1 + raw.imm);
+        d.target = static_cast<int32_t>(*jump_target(op, raw, pc));  // verified: inside the code
         break;
       case Form::call_helper: {
         auto id = static_cast<uint32_t>(raw.imm);
@@ -265,7 +258,11 @@ Expected<Program, VerifyError> Program::load(std::span<const RawInsn> code,
           it = p.host_ids_.end() - 1;
         }
         d.target = static_cast<int32_t>(it - p.host_ids_.begin());
-        cost[pc] += p.hosts_[static_cast<size_t>(d.target)].gas;
+        uint64_t host_gas = p.hosts_[static_cast<size_t>(d.target)].gas;
+        if (host_gas > UINT32_MAX)  // keeps the run sums below from wrapping
+          return unexpected(VerifyError{static_cast<uint32_t>(pc), "host function " + std::to_string(id) +
+                                                                       " costs more than 2^32 gas per call"});
+        cost[pc] += host_gas;
         break;
       }
       case Form::load:

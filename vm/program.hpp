@@ -25,9 +25,10 @@ enum class Special : uint8_t {
   // Unsigned division and modulo by a constant, done as a multiply by a magic number that the
   // loader computed (`Program::divisors()[target]`); exact for every dividend.
   div64_const, mod64_const, div32_const, mod32_const,
-  // Loads at a constant non-negative offset from r1 in an entry function that never changes
-  // r1: r1 still holds the input's address, so the access is checked against the input size
-  // alone (`imm` holds offset + size). Same faults, same addresses as the general form.
+  // Loads at a constant non-negative offset from r1 where r1 holds the input's address on
+  // every path from the entry (a dataflow over the entry function), so the access is checked
+  // against the input size alone (`imm` holds offset + size). Same faults and addresses as
+  // the general form.
   input_ldxb, input_ldxh, input_ldxw, input_ldxdw, input_ldxsb, input_ldxsh, input_ldxsw,
   // `if cond goto +1; mov` (min, max, clamp: what compilers emit for `x = c ? x : y`) as one
   // branch-free step; `target` holds a `Select` word, the next slot keeps the mov. Gas and

@@ -18,12 +18,6 @@ Unexpected<VerifyError> reject(size_t pc, std::string reason) {
   return unexpected(VerifyError{static_cast<uint32_t>(pc), std::move(reason)});
 }
 
-/// Does this form write its dst register?
-bool writes_dst(Form f) {
-  return f == Form::alu_reg || f == Form::alu_imm || f == Form::unary || f == Form::lddw ||
-         f == Form::load;
-}
-
 /// Does execution never continue to the next slot after this instruction?
 bool ends_function(Op op) { return op == Op::exit || op == Op::ja || op == Op::ja32; }
 
@@ -104,7 +98,7 @@ Expected<CodeShape, VerifyError> verify(std::span<const RawInsn> code,
           return reject(pc, "call to unknown host function " + std::to_string(static_cast<uint32_t>(insn.imm)));
         break;
       case Form::call_local: {
-        int64_t target = static_cast<int64_t>(pc) + 1 + insn.imm;
+        int64_t target = *jump_target(*op, insn, pc);
         if (target < 0 || target >= static_cast<int64_t>(n))
           return reject(pc, "call local to slot " + std::to_string(target) + " outside the code");
         starts.push_back(static_cast<uint32_t>(target));
@@ -129,14 +123,10 @@ Expected<CodeShape, VerifyError> verify(std::span<const RawInsn> code,
   };
   for (size_t pc = 0; pc < n; ++pc) {
     if (lddw_tail[pc]) continue;
-    const OpcodeInfo& row = info(shape.ops[pc]);
-    int64_t target;
-    if (row.form == Form::jump || row.form == Form::branch_imm || row.form == Form::branch_reg)
-      target = static_cast<int64_t>(pc) + 1 + code[pc].offset;
-    else if (row.form == Form::jump_long)
-      target = static_cast<int64_t>(pc) + 1 + code[pc].imm;
-    else
-      continue;
+    if (shape.ops[pc] == Op::call_local) continue;  // checked in pass 1
+    std::optional<int64_t> jump = jump_target(shape.ops[pc], code[pc], pc);
+    if (!jump) continue;
+    int64_t target = *jump;
     if (target < 0 || target >= static_cast<int64_t>(n))
       return reject(pc, "jump to slot " + std::to_string(target) + " outside the code");
     if (lddw_tail[target])

@@ -140,6 +140,8 @@ std::optional<std::string> apply_limits(const DataFile& file, vm::Limits& limits
       if (ec != std::errc() || end != last || first == last)
         return "limit " + key + ": malformed value '" + text + "'";
     }
+    if (key != "gas" && value > UINT32_MAX)
+      return "limit " + key + ": " + text + " does not fit in 32 bits";
     if (key == "gas")
       limits.gas = value;
     else if (key == "max_call_depth")

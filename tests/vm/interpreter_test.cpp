@@ -222,3 +222,37 @@ TEST_CASE("a host asking for an enormous range can neither wrap the bounds check
   CHECK(space.translate(region_base(Region::heap), ~0ull, Access::read) == nullptr);
   CHECK(space.translate(region_base(Region::heap), 1, Access::write) == &byte);
 }
+
+TEST_CASE("running out of gas inside a host function consumes the whole limit") {
+  // memset 64 bytes costs 8 gas more than the run: give it one gas short.
+  Code c = Code{}.movr(1, 10).alu(Op::add64_imm, 1, -64).mov(2, 1).mov(3, 64).call(3).exit();
+  Outcome full = run(c);
+  REQUIRE(full.ok());
+  Limits l;
+  l.gas = full.gas_used - 1;
+  Outcome o = run(c, {}, l);
+  REQUIRE(!o.ok());
+  CHECK(o.fault->kind == FaultKind::out_of_gas);
+  CHECK(o.fault->pc == 4);
+  CHECK(o.gas_used == l.gas);
+}
+
+TEST_CASE("a host function costing more than 2^32 gas per call is refused at load") {
+  HostTable hosts = test_host_table();
+  hosts.add(9, {"expensive", uint64_t{1} << 40, test_host_table().find(2)->fn});
+  auto p = Program::load(Code{}.call(9).exit().slots, {}, {}, hosts);
+  REQUIRE(!p.has_value());
+  CHECK(p.error().reason.find("2^32") != std::string::npos);
+}
+
+TEST_CASE("a host id declared without an implementation faults with unknown_host") {
+  HostTable hosts = test_host_table();
+  hosts.add(40, {"state_get", 5, nullptr});
+  Program p = Program::load(Code{}.mov(1, 1).call(40).exit().slots, {}, {}, hosts).value();
+  Machine m;
+  Outcome o = m.run(p, 0, {}, Limits{});
+  REQUIRE(!o.ok());
+  CHECK(o.fault->kind == FaultKind::unknown_host);
+  CHECK(o.fault->pc == 1);
+  CHECK(describe(*o.fault).find("state_get") != std::string::npos);
+}

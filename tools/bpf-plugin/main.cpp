@@ -6,6 +6,7 @@
 //   on any rejection or fault (including running out of the default gas): the reason on
 //   stderr and a non-zero exit.
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -25,7 +26,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--gas" && i + 1 < argc) {
-      limits.gas = std::strtoull(argv[++i], nullptr, 10);
+      char* end = nullptr;
+      errno = 0;
+      limits.gas = std::strtoull(argv[++i], &end, 10);
+      if (*argv[i] == '\0' || *argv[i] == '-' || *end != '\0' || errno != 0) {
+        std::fprintf(stderr, "--gas: '%s' is not a gas amount\n", argv[i]);
+        return 2;
+      }
     } else if (arg.starts_with("--")) {
       continue;  // engine options meant for other plugins (e.g. --interpret, --jit)
     } else {

@@ -200,7 +200,8 @@ void add_vm_commands(CLI::App& app, int& exit_code) {
   run_cmd->add_option("--frame-size", run_options->limits.frame_size, "Stack bytes per frame")->capture_default_str();
   run_cmd->add_option("--depth", run_options->limits.max_call_depth, "Call depth limit")->capture_default_str();
   run_cmd->add_option("--heap", run_options->limits.heap_size, "Heap arena bytes")->capture_default_str();
-  run_cmd->add_option("--output", run_options->output_size, "Output block bytes (default: the entry's result size)");
+  run_cmd->add_option("--output", run_options->output_size, "Output block bytes (default: the entry's result size)")
+      ->check(CLI::Range(int64_t{0}, int64_t{64} << 20));
   run_cmd->add_flag("--writable-input", run_options->limits.writable_input, "Map the input read-write");
   run_cmd->add_flag("--json", run_options->json, "Print one JSON object");
   run_cmd->callback([run_options, &exit_code] { exit_code = run_run(*run_options); });
