@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ make pkgconf
   clang-19 llvm-19 libclang-rt-19-dev   # BPF code for benchmarks, libFuzzer, sanitizers
   libssl-dev                            # SHA-256 (module identity), later Ed25519
-  libfmt-dev doctest-dev libcli11-dev libbenchmark-dev
+  doctest-dev libcli11-dev libbenchmark-dev
 )
 
 missing=()
