@@ -8,6 +8,7 @@ packages=(
   clang-19 llvm-19 libclang-rt-19-dev   # BPF code for benchmarks, libFuzzer, sanitizers
   libssl-dev                            # SHA-256 (module identity), later Ed25519
   doctest-dev libcli11-dev libbenchmark-dev
+  libsimdjson-dev                       # JSON of the external Merkle vectors (tests/ledger)
 )
 
 missing=()

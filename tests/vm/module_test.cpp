@@ -101,7 +101,7 @@ void check_rejected(const Bytes& bytes, uint64_t offset, const std::string& reas
 }
 
 // Byte offsets inside encode(minimal()), as docs/bytecode.md lays them out.
-constexpr size_t kCodeRow = 12, kEntriesRow = 24, kCodeAt = 36, kEntriesAt = 52, kMinimalSize = 73;
+constexpr size_t kCodeRow = 12, kEntriesRow = 24, kEntriesAt = 52, kMinimalSize = 73;
 
 }  // namespace
 
