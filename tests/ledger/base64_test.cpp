@@ -1,12 +1,12 @@
 // Tests of the strict base64 decoder the Merkle vector harness uses.
 
-#include "tests/ledger/base64.hpp"
+#include "ledger/base64.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-namespace covenant::testing {
+namespace covenant::ledger {
 namespace {
 
 std::string decoded(std::string_view s) {
@@ -37,4 +37,4 @@ TEST_CASE("base64: everything non-canonical is rejected") {
 }
 
 }  // namespace
-}  // namespace covenant::testing
+}  // namespace covenant::ledger

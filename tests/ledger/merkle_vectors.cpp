@@ -26,7 +26,7 @@
 #include "ledger/hasher.hpp"
 #include "ledger/merkle.hpp"
 #include "ledger/verify.hpp"
-#include "tests/ledger/base64.hpp"
+#include "ledger/base64.hpp"
 #include "vm/hex.hpp"
 
 namespace {
@@ -127,7 +127,7 @@ std::string_view text(simdjson::dom::element obj, const char* key) {
 }
 
 std::vector<uint8_t> b64(std::string_view s, const std::string& what) {
-  auto bytes = testing::decode_base64(s);
+  auto bytes = decode_base64(s);
   if (!bytes) bad_vector(what + " is not strict base64: \"" + std::string(s) + "\"");
   return *bytes;
 }

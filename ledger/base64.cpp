@@ -1,6 +1,6 @@
-#include "tests/ledger/base64.hpp"
+#include "ledger/base64.hpp"
 
-namespace covenant::testing {
+namespace covenant::ledger {
 
 namespace {
 
@@ -13,7 +13,29 @@ int symbol(char c) {
   return -1;
 }
 
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 }  // namespace
+
+std::string encode_base64(std::span<const uint8_t> bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(v >> shift) & 63]);
+  }
+  size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t v = uint32_t{bytes[i]} << 16;
+    if (rest == 2) v |= uint32_t{bytes[i + 1]} << 8;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
 
 std::optional<std::vector<uint8_t>> decode_base64(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
@@ -44,4 +66,4 @@ std::optional<std::vector<uint8_t>> decode_base64(std::string_view text) {
   return out;
 }
 
-}  // namespace covenant::testing
+}  // namespace covenant::ledger
