@@ -7,100 +7,14 @@ namespace covenant::ledger {
 
 namespace {
 
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v));
-  out.push_back(static_cast<uint8_t>(v >> 8));
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-void put_u64(std::vector<uint8_t>& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-template <size_t N>
-void put_bytes(std::vector<uint8_t>& out, const std::array<uint8_t, N>& bytes) {
-  out.insert(out.end(), bytes.begin(), bytes.end());
-}
-
 bool reason_char(uint8_t c) { return c >= 0x20 && c <= 0x7e; }
-
-// Sequential reader over untrusted bytes: every read is preceded by a length check, and a
-// failure names the offset where the field starts. `base` shifts reported offsets, so that
-// a part decoded inside an entry reports offsets from the start of the entry.
-class Reader {
- public:
-  Reader(std::span<const uint8_t> bytes, size_t base) : bytes_(bytes), base_(base) {}
-
-  size_t offset() const { return base_ + pos_; }
-  size_t remaining() const { return bytes_.size() - pos_; }
-
-  Expected<std::span<const uint8_t>, DecodeError> take(size_t n, const char* field) {
-    if (remaining() < n) {
-      return unexpected(DecodeError{offset(), std::string("truncated ") + field + ": needs " +
-                                                  std::to_string(n) + " bytes, " +
-                                                  std::to_string(remaining()) + " remain"});
-    }
-    auto out = bytes_.subspan(pos_, n);
-    pos_ += n;
-    return out;
-  }
-
-  Expected<uint64_t, DecodeError> take_le(size_t n, const char* field) {
-    auto b = take(n, field);
-    if (!b) return unexpected(std::move(b).error());
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>((*b)[i]) << (8 * i);
-    return v;
-  }
-
-  template <size_t N>
-  Expected<std::array<uint8_t, N>, DecodeError> take_array(const char* field) {
-    auto b = take(N, field);
-    if (!b) return unexpected(std::move(b).error());
-    std::array<uint8_t, N> out{};
-    std::copy(b->begin(), b->end(), out.begin());
-    return out;
-  }
-
-  Expected<void, DecodeError> magic(const uint8_t (&expected)[4], uint8_t version,
-                                    const char* name) {
-    size_t at = offset();
-    auto m = take(4, "magic");
-    if (!m) return unexpected(std::move(m).error());
-    if (!std::equal(m->begin(), m->end(), std::begin(expected))) {
-      return unexpected(DecodeError{at, std::string("bad magic, expected \"") + name + "\""});
-    }
-    at = offset();
-    auto v = take_le(1, "version");
-    if (!v) return unexpected(std::move(v).error());
-    if (*v != version) {
-      return unexpected(DecodeError{at, "unsupported version " + std::to_string(*v) +
-                                            ", expected " + std::to_string(version)});
-    }
-    return {};
-  }
-
-  Expected<void, DecodeError> finish(const char* after) {
-    if (remaining() == 0) return {};
-    return unexpected(DecodeError{offset(), std::to_string(remaining()) +
-                                                " trailing bytes after the " + after});
-  }
-
- private:
-  std::span<const uint8_t> bytes_;
-  size_t base_ = 0;
-  size_t pos_ = 0;
-};
 
 #define COVENANT_TRY_READ(var, expr)               \
   auto var = (expr);                               \
   if (!var) return unexpected(std::move(var).error())
 
 Expected<Receipt, DecodeError> decode_receipt_at(std::span<const uint8_t> bytes, size_t base) {
-  Reader r(bytes, base);
+  ByteReader r(bytes, base);
   Receipt receipt;
   if (auto ok = r.magic(kReceiptMagic, kReceiptVersion, "CVRC"); !ok) {
     return unexpected(ok.error());
@@ -388,7 +302,7 @@ Expected<std::vector<uint8_t>, BlockFieldError> encode_entry(const Entry& entry)
 }
 
 Expected<Entry, DecodeError> decode_entry(std::span<const uint8_t> bytes) {
-  Reader r(bytes, 0);
+  ByteReader r(bytes, 0);
   Entry entry;
 
   size_t at = r.offset();
@@ -448,7 +362,7 @@ std::vector<uint8_t> encode_header(const BlockHeader& header) {
 }
 
 Expected<BlockHeader, DecodeError> decode_header(std::span<const uint8_t> bytes) {
-  Reader r(bytes, 0);
+  ByteReader r(bytes, 0);
   BlockHeader h;
   if (auto ok = r.magic(kHeaderMagic, kHeaderVersion, "CVBH"); !ok) {
     return unexpected(ok.error());

@@ -11,19 +11,6 @@ namespace {
 
 bool printable_ascii(char c) { return c >= 0x21 && c <= 0x7e; }
 
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v));
-  out.push_back(static_cast<uint8_t>(v >> 8));
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-void put_u64(std::vector<uint8_t>& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
 // Everything but the signature, i.e. the encoding minus its last 64 bytes. Shared by
 // `encode` and `signing_message` so that what is signed cannot drift from what is stored.
 Expected<std::vector<uint8_t>, TxError> encode_body(const Transaction& tx, size_t prefix_room,
@@ -43,41 +30,6 @@ Expected<std::vector<uint8_t>, TxError> encode_body(const Transaction& tx, size_
   out.insert(out.end(), tx.payload.begin(), tx.payload.end());
   return out;
 }
-
-// Sequential reader over untrusted bytes: every read is preceded by a length check, and a
-// failure names the offset where the field starts.
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
-
-  size_t offset() const { return pos_; }
-  size_t remaining() const { return bytes_.size() - pos_; }
-
-  // The next `n` bytes, or a truncation error naming `field`.
-  Expected<std::span<const uint8_t>, DecodeError> take(size_t n, const char* field) {
-    if (remaining() < n) {
-      return unexpected(DecodeError{pos_, std::string("truncated ") + field + ": needs " +
-                                              std::to_string(n) + " bytes, " +
-                                              std::to_string(remaining()) + " remain"});
-    }
-    auto out = bytes_.subspan(pos_, n);
-    pos_ += n;
-    return out;
-  }
-
-  // A little-endian unsigned integer of `n` bytes (n <= 8).
-  Expected<uint64_t, DecodeError> take_le(size_t n, const char* field) {
-    auto b = take(n, field);
-    if (!b) return unexpected(std::move(b).error());
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>((*b)[i]) << (8 * i);
-    return v;
-  }
-
- private:
-  std::span<const uint8_t> bytes_;
-  size_t pos_ = 0;
-};
 
 DecodeError fail_at(size_t offset, std::string reason) { return {offset, std::move(reason)}; }
 
@@ -128,7 +80,7 @@ Expected<std::vector<uint8_t>, TxError> encode(const Transaction& tx) {
 }
 
 Expected<Transaction, DecodeError> decode(std::span<const uint8_t> bytes) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   Transaction tx;
 
   size_t at = r.offset();

@@ -15,6 +15,7 @@
 
 #include "ledger/ed25519.hpp"
 #include "ledger/hasher.hpp"
+#include "ledger/codec.hpp"
 #include "vm/expected.hpp"
 
 namespace covenant::ledger {
@@ -66,15 +67,6 @@ struct Transaction {
 
   /// Field-by-field equality.
   friend bool operator==(const Transaction&, const Transaction&) = default;
-};
-
-/// Why bytes are not a canonical transaction: the offset (from the start of the input) of
-/// the field that is wrong or cut short, and a one-line reason without trailing period.
-struct DecodeError {
-  /// Byte offset from the start of the input.
-  size_t offset = 0;
-  /// One line, no trailing period.
-  std::string reason;
 };
 
 /// Why a transaction cannot be encoded, signed, or is rejected.

@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "vm/hex.hpp"
 #include "vm/raw_word.hpp"
 
 namespace covenant::vm {
@@ -26,11 +27,6 @@ std::string hex64(uint64_t v) {
   return s;
 }
 
-std::string hex8(uint8_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  return std::string("0x") + kDigits[v >> 4] + kDigits[v & 0xf];
-}
-
 bool opcode_byte_known(uint8_t opcode) {
   for (const OpcodeInfo& row : kOpcodeTable)
     if (row.opcode == opcode) return true;
@@ -48,8 +44,8 @@ Decoding decode_at(std::span<const RawInsn> code, size_t pc) {
   std::optional<Op> op = identify(insn);
   if (!op) {
     return {std::nullopt, opcode_byte_known(insn.opcode)
-                              ? "opcode " + hex8(insn.opcode) + " with no form for these fields"
-                              : "unknown opcode " + hex8(insn.opcode)};
+                              ? "opcode " + hex_byte(insn.opcode) + " with no form for these fields"
+                              : "unknown opcode " + hex_byte(insn.opcode)};
   }
   if (auto bad = check_fields(*op, insn))
     return {std::nullopt, std::string(info(*op).mnemonic) + ": " + std::string(*bad)};

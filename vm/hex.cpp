@@ -32,6 +32,11 @@ std::optional<std::vector<uint8_t>> parse_hex(std::string_view text) {
   return out;
 }
 
+std::string hex_byte(uint8_t byte) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return {'0', 'x', kDigits[byte >> 4], kDigits[byte & 0xf]};
+}
+
 std::string to_hex(std::span<const uint8_t> bytes) {
   static const char* digits = "0123456789abcdef";
   std::string s;

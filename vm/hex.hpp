@@ -19,6 +19,9 @@ int hex_digit(char c);
 /// number of digits in a group.
 std::optional<std::vector<uint8_t>> parse_hex(std::string_view text);
 
+/// One byte as "0x" and two lower-case hex digits, e.g. "0x0f" (for messages).
+std::string hex_byte(uint8_t byte);
+
 /// Lower-case hex of `bytes`, no separators.
 std::string to_hex(std::span<const uint8_t> bytes);
 

@@ -27,11 +27,6 @@ std::string str(uint64_t v) {
   return std::to_string(v);
 }
 
-std::string hex_byte(uint8_t b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  return {'0', 'x', kDigits[b >> 4], kDigits[b & 15]};
-}
-
 std::string section_str(SectionKind k) {
   return std::string(section_name(k));
 }

@@ -3,16 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "vm/hex.hpp"
+
 namespace covenant::vm {
 namespace {
-
-std::string hex8(uint32_t v) {
-  static const char* digits = "0123456789abcdef";
-  std::string s = "0x00";
-  s[2] = digits[(v >> 4) & 0xf];
-  s[3] = digits[v & 0xf];
-  return s;
-}
 
 Unexpected<VerifyError> reject(size_t pc, std::string reason) {
   return unexpected(VerifyError{static_cast<uint32_t>(pc), std::move(reason)});
@@ -44,18 +38,18 @@ std::string unknown_reason(const RawInsn& insn) {
     if (row.opcode != insn.opcode) continue;
     switch (row.discriminator) {
       case Discriminator::offset:
-        return "opcode " + hex8(insn.opcode) + " (" + std::string(row.mnemonic) +
+        return "opcode " + hex_byte(insn.opcode) + " (" + std::string(row.mnemonic) +
                ") with invalid offset " + std::to_string(insn.offset);
       case Discriminator::imm:
-        return "opcode " + hex8(insn.opcode) + " (" + std::string(row.mnemonic) +
+        return "opcode " + hex_byte(insn.opcode) + " (" + std::string(row.mnemonic) +
                ") with invalid imm " + std::to_string(insn.imm);
       case Discriminator::src:
-        return "opcode " + hex8(insn.opcode) + " (" + std::string(row.mnemonic) +
+        return "opcode " + hex_byte(insn.opcode) + " (" + std::string(row.mnemonic) +
                ") with unsupported src " + std::to_string(insn.src);
       case Discriminator::none: break;
     }
   }
-  return "unknown opcode " + hex8(insn.opcode);
+  return "unknown opcode " + hex_byte(insn.opcode);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // single-byte change, broken link, gap, time reversal, miscount, reordering or missing
 // entry is rejected with its reason.
 
+#include "tests/ledger/test_key.hpp"
 #include "ledger/block.hpp"
 
 #include <doctest/doctest.h>
@@ -16,13 +17,7 @@
 namespace covenant::ledger {
 namespace {
 
-KeyPair test_key(uint8_t tag) {
-  Seed seed{};
-  seed.fill(tag);
-  auto key = KeyPair::from_seed(seed);
-  REQUIRE(key.has_value());
-  return std::move(key).value();
-}
+using testing::test_key;
 
 Receipt failed_receipt() {
   Receipt r;

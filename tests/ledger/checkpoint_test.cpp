@@ -2,6 +2,7 @@
 // (PeterNeumann), checkpoint round trips, and rejection of every single-byte change, a wrong
 // origin and a wrong key, each with its reason.
 
+#include "tests/ledger/test_key.hpp"
 #include "ledger/checkpoint.hpp"
 
 #include <doctest/doctest.h>
@@ -15,13 +16,7 @@
 namespace covenant::ledger {
 namespace {
 
-KeyPair test_key(uint8_t tag) {
-  Seed seed{};
-  seed.fill(tag);
-  auto key = KeyPair::from_seed(seed);
-  REQUIRE(key.has_value());
-  return std::move(key).value();
-}
+using testing::test_key;
 
 // The example of golang.org/x/mod/sumdb/note (package documentation and note_test.go):
 // skey PRIVATE+KEY+PeterNeumann+c74f20a3+<base64(0x01 || seed)>, vkey

@@ -1,6 +1,7 @@
 // Tests of ledger/tx: the canonical encoding (round trip, exact layout, strict decoding with
 // offsets), signatures bound to the chain, transaction ids, and replay protection.
 
+#include "tests/ledger/test_key.hpp"
 #include "ledger/tx.hpp"
 
 #include <doctest/doctest.h>
@@ -13,13 +14,7 @@
 namespace covenant::ledger {
 namespace {
 
-KeyPair test_key(uint8_t tag) {
-  Seed seed{};
-  seed.fill(tag);
-  auto key = KeyPair::from_seed(seed);
-  REQUIRE(key.has_value());
-  return std::move(key).value();
-}
+using testing::test_key;
 
 Transaction signed_tx(const KeyPair& key, uint64_t nonce, std::string chain = "covenant-test",
                       TxKind kind = TxKind::note,
