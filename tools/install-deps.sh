@@ -8,7 +8,10 @@ packages=(
   clang-19 llvm-19 libclang-rt-19-dev   # BPF code for benchmarks, libFuzzer, sanitizers
   libssl-dev                            # SHA-256 (module identity), later Ed25519
   doctest-dev libcli11-dev libbenchmark-dev
-  libsimdjson-dev                       # JSON of the external Merkle vectors (tests/ledger)
+  libsimdjson-dev                       # JSON: Merkle vectors, `covenant call --args`
+  llvm-19-dev                           # the compiler's optimiser and BPF code generator
+  libboost1.81-dev                      # Spirit X3: the contract language's parser
+  liblmdb-dev                           # the ledger's world state
 )
 
 missing=()
