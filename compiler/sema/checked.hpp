@@ -1,0 +1,177 @@
+#pragma once
+/// \file
+/// The output of the semantic passes: a contract whose every name is resolved and every
+/// expression typed (the annotations live in the AST nodes, see ast.hpp "Set by sema"), plus
+/// the tables of declarations that code generation, the reference evaluator and the ABI need.
+/// Immutable once `check` returns it.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/diagnostics.hpp"
+#include "compiler/sema/types.hpp"
+#include "compiler/source.hpp"
+#include "compiler/syntax/ast.hpp"
+
+namespace covenant::compiler {
+
+/// How Money × Rate and Money / Int round to the currency's minor unit. The numbers are what
+/// the runtime helpers take (Java RoundingMode semantics).
+enum class Rounding : uint8_t {
+  half_up = 0,    ///< Ties away from zero.
+  half_even = 1,  ///< Ties to the even neighbour.
+  down = 2,       ///< Toward zero.
+  up = 3,         ///< Away from zero.
+};
+
+/// Builtin functions and methods (Expr::ref == Ref::builtin, Expr::ref_index == Builtin).
+enum class Builtin : uint32_t {
+  min, max, abs,           ///< Int, Money (one currency), Rate, Date.
+  days, months, years,     ///< Int -> Duration.
+  date,                    ///< date(y, m, d) -> Date.
+  now,                     ///< now() -> Date: the transaction's date.
+  pseudonym, hash,         ///< Compile time only: of a string (SHA-256) or a 0x literal.
+  year, month, day,        ///< Date fields (`d.year`), Int.
+  len,                     ///< list.len (a field), Int.
+  is_some, is_none,        ///< option.is_some / option.is_none (fields), Bool.
+  map_get,                 ///< state map.get(k) -> Option<V>
+  map_put,                 ///< state map.put(k, v)
+  map_remove,              ///< state map.remove(k) (maps and sets)
+  map_contains,            ///< state map.contains(k) / set.contains(k) / k in set
+  set_add,                 ///< state set.add(k)
+  list_push,               ///< var list.push(x): appends; faults past the maximum.
+  table_get,               ///< table[k] -> Option<V>
+};
+
+/// A parameter, `let`/`var`, loop variable or match binding of one function or test.
+struct LocalInfo {
+  std::string name;
+  const Type* type = nullptr;
+  bool is_mutable = false;
+  Span span;
+};
+
+/// A `fn` or `entry`.
+struct FunctionInfo {
+  const ast::FunctionDecl* decl = nullptr;
+  std::string name;
+  bool is_entry = false;
+  std::vector<const Type*> params;  ///< Locals 0..params.size()-1 are the parameters.
+  const Type* result = nullptr;     ///< unit when there is none.
+  std::vector<LocalInfo> locals;
+  uint32_t param_size = 0;          ///< Bytes of the parameter block (entries' input).
+};
+
+/// A `test` block, compiled as an extra entry point in test builds.
+struct TestInfo {
+  const ast::TestDecl* decl = nullptr;
+  std::string entry_name;           ///< "__test_<n>".
+  std::vector<LocalInfo> locals;
+};
+
+struct ConstInfo {
+  const ast::ConstDecl* decl = nullptr;
+  const Type* type = nullptr;
+};
+
+/// A table with its entries evaluated at compile time and sorted by key.
+struct TableInfo {
+  std::string name;
+  const Type* key = nullptr;
+  const Type* value = nullptr;
+  /// (key bytes, value bytes) in the layout of types.hpp, sorted ascending by key (signed
+  /// for Int and Date, byte-wise for Code, by tag for enums). Keys are unique.
+  std::vector<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>> entries;
+};
+
+/// A code set: its members as 16-byte code texts (zero padded), ranges inclusive.
+struct CodeSetInfo {
+  std::string name;
+  struct Member {
+    enum class Kind : uint8_t { exact, range, prefix } kind = Kind::exact;
+    std::array<uint8_t, 16> low{};   ///< exact code, range start, or prefix.
+    std::array<uint8_t, 16> high{};  ///< range end.
+    uint32_t prefix_length = 0;      ///< prefix: characters that must match.
+  };
+  std::vector<Member> members;
+};
+
+/// A `state` declaration. `id` is the number the host functions take (1-based, in
+/// declaration order).
+struct StateInfo {
+  std::string name;
+  uint32_t id = 0;
+  const Type* key = nullptr;
+  const Type* value = nullptr;  ///< nullptr for a Set.
+};
+
+/// A `deny` (or `require … else deny`): r0 of a denied call is its 1-based index.
+struct DenyInfo {
+  Span span;
+  std::string reason;
+  std::optional<int64_t> code;
+};
+
+/// An `expect` of a test: what to print when it fails.
+struct ExpectInfo {
+  Span span;
+  const Type* type = nullptr;  ///< Type of the two compared values (Bool for a plain expect).
+  ast::Op op = ast::Op::eq;    ///< The comparison; eq for a plain `expect cond`.
+  bool compares = false;       ///< True for `expect a OP b`.
+  std::string lhs_text;        ///< Source text of the two sides.
+  std::string rhs_text;
+};
+
+/// A checked contract. Refers into the AST, which must outlive it.
+struct Checked {
+  const SourceFile* source = nullptr;
+  const ast::Contract* contract = nullptr;
+  std::unique_ptr<TypeTable> types;
+  std::string name;
+  int64_t version = 0;
+  std::optional<Rounding> rounding;
+  std::vector<ConstInfo> constants;
+  std::vector<TableInfo> tables;
+  std::vector<CodeSetInfo> codesets;
+  std::vector<StateInfo> states;
+  std::vector<FunctionInfo> functions;
+  std::vector<TestInfo> tests;
+  std::vector<DenyInfo> denies;
+  std::vector<ExpectInfo> expects;
+  std::vector<const Type*> records;  ///< Record types in declaration order.
+  std::vector<const Type*> enums;    ///< Enum types in declaration order.
+  /// Largest number of body executions of every loop, by its source position (line, column
+  /// of the `for`): what the static gas bound multiplies by.
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> loop_bounds;
+
+  /// The function called `name`, or nullptr.
+  const FunctionInfo* find_function(const std::string& wanted) const;
+};
+
+/// Where `check` may read files (CSV tables) from.
+struct CheckOptions {
+  std::filesystem::path base_dir;  ///< Directory of the contract: CSV paths are relative to it.
+};
+
+/// Runs the semantic passes in order (declarations and names, types and units, termination)
+/// over `contract`. Reports every problem to `diags`; returns the checked contract when there
+/// was none. `contract` is annotated in place.
+std::optional<Checked> check(const SourceFile& source, ast::Contract& contract,
+                             Diagnostics& diags, const CheckOptions& options);
+
+/// The 16-byte form of a code text (zero padded). Requires 1..16 characters.
+std::array<uint8_t, 16> code_bytes(const std::string& text);
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (no range check).
+int64_t days_from_civil(int64_t year, int64_t month, int64_t day);
+/// True when year/month/day names a day of years 1..9999.
+bool valid_date(int64_t year, int64_t month, int64_t day);
+
+}  // namespace covenant::compiler

@@ -1,0 +1,56 @@
+#pragma once
+/// \file
+/// The host functions of runtime/host_abi.hpp over an in-memory state: what `covenant call`
+/// and `covenant test` register before loading a module. Each call's `host_context` is a
+/// `CallContext*`.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "runtime/memory_state.hpp"
+#include "vm/host.hpp"
+
+namespace covenant::runtime {
+
+/// What a test's failed `expect` handed to `expect_fail`.
+struct ExpectFailure {
+  uint64_t index = 0;          ///< The expect's index (Checked::expects of the contract).
+  std::vector<uint8_t> lhs;    ///< Bytes of the two compared values (empty for `expect denied`).
+  std::vector<uint8_t> rhs;
+};
+
+/// The world one call runs against, passed as `Machine::run`'s `host_context`.
+struct CallContext {
+  MemoryState* state = nullptr;  ///< The state the state_* functions read and write.
+  int64_t today = 0;             ///< Days since 1970-01-01: what `now()` returns.
+  /// Set by `expect_fail` when a test's expect failed (the call then ends with an abort).
+  std::optional<ExpectFailure> expect_failure;
+};
+
+/// Fixed gas of each host function (HostFunction::gas). The compiler's static gas bound adds
+/// these per call site, so they cannot depend on sizes: each is priced for its worst case,
+/// a key and a value of up to kMaxStateBytes (4 KiB) looked up, hashed and copied, which
+/// dominates the host's work; host work is priced apart from compute (design brief, gas).
+struct HostGas {
+  static constexpr uint64_t fault = 10;          ///< Formats a message; the call ends.
+  static constexpr uint64_t state_get = 200;     ///< Lookup plus a copy of up to 4 KiB out.
+  static constexpr uint64_t state_put = 300;     ///< Lookup, copies in, and an undo record.
+  static constexpr uint64_t state_remove = 200;  ///< Lookup and an undo record.
+  static constexpr uint64_t state_has = 150;     ///< Lookup only.
+  static constexpr uint64_t expect_fail = 10;    ///< Tests only; the call ends.
+  static constexpr uint64_t now = 5;             ///< Reads one word.
+  static constexpr uint64_t state_checkpoint = 50;   ///< Tests only: returns a counter.
+  static constexpr uint64_t state_rollback = 100;    ///< Tests only: undo of the entry's writes.
+};
+
+/// Registers every id of host_abi.hpp. Failures end the call with an abort whose code is a
+/// `fault_code` (kind, location): `fault` with the kind and location the contract passed
+/// (message "integer overflow at line 12, column 7"); `expect_fail` with `expect_failed`;
+/// misuse of the interface (no context or state attached, a key or value longer than
+/// kMaxStateBytes, a stored value whose length differs from the one asked for, a state id
+/// over 32 bits, an unknown checkpoint mark) with `host_error` and a message saying which.
+/// A pointer argument that does not translate ends the call with the VM's memory fault.
+vm::HostTable contract_host_table();
+
+}  // namespace covenant::runtime

@@ -1,0 +1,47 @@
+// libFuzzer target for the contract parser. Any bytes either parse to a contract, whose dump
+// is deterministic, or yield at least one syntax diagnostic whose span lies inside the text;
+// parsing never throws, crashes or recurses without bound. Violations trap, so libFuzzer (and
+// the replay) report them as crashes.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "compiler/diagnostics.hpp"
+#include "compiler/source.hpp"
+#include "compiler/syntax/parse.hpp"
+#include "compiler/syntax/print.hpp"
+
+namespace {
+
+#define PARSER_FUZZ_CHECK(cond)                                                                \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      std::fprintf(stderr, "parser_fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__,     \
+                   __LINE__);                                                                  \
+      __builtin_trap();                                                                        \
+    }                                                                                          \
+  } while (0)
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace covenant::compiler;
+  SourceFile source("fuzz.cvn", std::string(reinterpret_cast<const char*>(data), size));
+  Diagnostics diags;
+  auto contract = parse(source, diags);
+  PARSER_FUZZ_CHECK(contract.has_value() != diags.has_errors());
+  for (const Diagnostic& d : diags.all()) {
+    PARSER_FUZZ_CHECK(d.span.begin <= d.span.end && d.span.end <= size);
+    PARSER_FUZZ_CHECK(!d.message.empty() && d.message.find('\n') == std::string::npos);
+    PARSER_FUZZ_CHECK(render(source, d).size() > d.message.size());
+  }
+  if (contract) {
+    std::string dump = print_ast(source, *contract);
+    Diagnostics again_diags;
+    auto again = parse(source, again_diags);
+    PARSER_FUZZ_CHECK(again.has_value() && print_ast(source, *again) == dump);
+  }
+  return 0;
+}
