@@ -77,7 +77,16 @@ Compilation compile(const SourceFile& source, const CompileRequest& request, Dia
   }
   auto object = emit_object(*generated->module, true);
   if (!object) {
-    internal(object.error());
+    // The one backend limit a contract can reach on its own: a function whose values do not
+    // fit in its stack frame. Say so in the contract's terms rather than as a compiler bug.
+    if (object.error().find("stack limit") != std::string::npos) {
+      diags.report(Diag::too_large, out.contract->header.name.span,
+                   "a function of this contract needs more than " + std::to_string(kFrameSize) +
+                       " bytes of stack for its values",
+                   "split large functions, or use smaller lists (List<T, N> with a smaller N)");
+    } else {
+      internal(object.error());
+    }
     return out;
   }
   if (request.emit == Emit::llvm) {

@@ -11,7 +11,6 @@ namespace covenant::runtime {
 namespace {
 
 using simdjson::dom::element;
-using simdjson::dom::element_type;
 
 struct CurrencyDigits {
   std::string_view code;

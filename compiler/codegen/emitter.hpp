@@ -45,11 +45,19 @@ class Emitter {
   llvm::Value* runtime_call(const char* name, std::vector<llvm::Value*> args);
   void fault(runtime::FaultKind kind, Span span);  // ends the block; continues in a dead one
   void fault_unless(llvm::Value* ok, runtime::FaultKind kind, Span span);
-  llvm::Value* temp(uint64_t size);          // an 8-aligned stack slot in the entry block
+  /// An 8-aligned stack slot (in the entry block) for a temporary of the current statement.
+  llvm::Value* temp(uint64_t size);
+  /// A slot for a variable: never reused.
+  llvm::Value* local_slot(uint64_t size);
+  /// Frees the temporaries made since `mark` (a size of used_slots_).
+  void release_slots(size_t mark);
   llvm::Value* offset(llvm::Value* base, uint64_t bytes);
   llvm::Value* load_word(llvm::Value* base, uint64_t bytes = 0);
   void store_word(llvm::Value* base, llvm::Value* v, uint64_t bytes = 0);
   void copy(llvm::Value* dst, llvm::Value* src, uint64_t size, Span at);
+  /// Zeroes `size` bytes at `dst` (8-aligned): unused bytes of a value (an absent option's
+  /// payload, list slots past the length) are zero, so equal values have equal bytes.
+  void zero(llvm::Value* dst, uint64_t size, Span at);
   llvm::Value* as_int(llvm::Value* v);       // ptr -> i64 for host arguments
   llvm::BasicBlock* block(const char* name);
   void continue_in(llvm::BasicBlock* bb);    // move the builder, keeping the location
@@ -127,6 +135,12 @@ class Emitter {
     llvm::BasicBlock* exit;
   };
   std::vector<LoopTargets> loops_;
+  struct Slot {
+    llvm::Value* ptr;
+    uint64_t size;
+  };
+  std::vector<Slot> free_slots_;  // temporaries of finished statements
+  std::vector<Slot> used_slots_;  // temporaries of the statements being emitted
 };
 
 }  // namespace covenant::compiler::codegen

@@ -290,7 +290,7 @@ llvm::Value* Emitter::table_get(const TableInfo& table, llvm::Value* key, Span s
   const Type* vt = table.value;
   llvm::Value* result = temp(8 + vt->size);
   at(span);
-  store_word(result, word_0());
+  zero(result, 8 + vt->size, span);
   uint64_t n = table.entries.size();
   if (n == 0) return result;
   uint64_t row = kt->size + vt->size;
@@ -454,6 +454,7 @@ llvm::Value* Emitter::method(const Expr& e) {
     case Builtin::map_get: {
       llvm::Value* opt = temp(8 + st.value->size);
       at(e.span);
+      zero(opt, 8 + st.value->size, e.span);
       llvm::Value* found =
           host(HostId::state_get, {id, key, key_size, offset(opt, 8), word(st.value->size)});
       store_word(opt, bool_word(truth(found)));
@@ -541,7 +542,7 @@ llvm::Value* Emitter::match_value(const Expr& e) {
     continue_in(bb);
     if (p.kind == ast::Pattern::Kind::some) {
       const Type* inner = t->elem;
-      llvm::Value* slot = temp(inner->size);
+      llvm::Value* slot = local_slot(inner->size);
       store_value(slot, inner->is_word() ? load_word(s, 8) : offset(s, 8), inner, arm.span);
       local_addr_[p.local] = slot;
     }
@@ -592,7 +593,7 @@ llvm::Value* Emitter::expr(const Expr& e) {
     case ExprKind::none_lit: {
       llvm::Value* out = temp(e.type->size);
       at(e.span);
-      store_word(out, word_0());
+      zero(out, e.type->size, e.span);
       return out;
     }
     case ExprKind::some: {
@@ -652,6 +653,9 @@ llvm::Value* Emitter::expr(const Expr& e) {
         llvm::Value* v = expr(*e.args[i]);
         store_value(offset(out, 8 + i * elem->size), v, elem, e.args[i]->span);
       }
+      at(e.span);
+      uint64_t used = 8 + e.args.size() * elem->size;
+      zero(offset(out, used), e.type->size - used, e.span);
       return out;
     }
     case ExprKind::if_expr: {

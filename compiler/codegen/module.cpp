@@ -56,6 +56,8 @@ void Emitter::begin_body(llvm::Function* fn, const std::string& name, Span span,
   local_addr_.assign(locals.size(), nullptr);
   in_test_ = in_test;
   loops_.clear();
+  free_slots_.clear();
+  used_slots_.clear();
 }
 
 void Emitter::finish_body() {
@@ -152,11 +154,35 @@ void Emitter::fault_unless(llvm::Value* ok, FaultKind kind, Span span) {
 }
 
 llvm::Value* Emitter::temp(uint64_t size) {
+  if (size == 0) size = 8;
+  // Reuse the smallest free slot that fits: a temporary lives only until the end of the
+  // statement that made it, and without reuse a long body would outgrow the BPF frame.
+  auto best = free_slots_.end();
+  for (auto it = free_slots_.begin(); it != free_slots_.end(); ++it)
+    if (it->size >= size && (best == free_slots_.end() || it->size < best->size)) best = it;
+  if (best != free_slots_.end()) {
+    Slot slot = *best;
+    free_slots_.erase(best);
+    used_slots_.push_back(slot);
+    return slot.ptr;
+  }
   llvm::IRBuilder<> entry(entry_block_, entry_block_->begin());
-  auto* type = llvm::ArrayType::get(B_.getInt8Ty(), size == 0 ? 8 : size);
-  auto* slot = entry.CreateAlloca(type);
-  slot->setAlignment(llvm::Align(8));
+  auto* alloca = entry.CreateAlloca(llvm::ArrayType::get(B_.getInt8Ty(), size));
+  alloca->setAlignment(llvm::Align(8));
+  used_slots_.push_back({alloca, size});
+  return alloca;
+}
+
+llvm::Value* Emitter::local_slot(uint64_t size) {
+  llvm::Value* slot = temp(size);
+  used_slots_.pop_back();  // pinned: a variable lives to the end of the function
   return slot;
+}
+
+void Emitter::release_slots(size_t mark) {
+  free_slots_.insert(free_slots_.end(), used_slots_.begin() + static_cast<std::ptrdiff_t>(mark),
+                     used_slots_.end());
+  used_slots_.resize(mark);
 }
 
 llvm::Value* Emitter::offset(llvm::Value* base, uint64_t bytes) {
@@ -217,14 +243,29 @@ void Emitter::copy(llvm::Value* dst, llvm::Value* src, uint64_t size, Span span)
     B_.CreateMemCpy(dst, llvm::MaybeAlign(8), src, llvm::MaybeAlign(8), size);
     return;
   }
+  // Volatile, so that LLVM's loop idiom recognition cannot turn the loop back into a memcpy.
   uint64_t words = size / 8;
   counted_loop(word(static_cast<int64_t>(words)), words, span, [&](llvm::Value* i, llvm::BasicBlock*) {
     llvm::Value* byte = B_.CreateMul(i, word(8));
     auto* s = B_.CreateInBoundsGEP(B_.getInt8Ty(), src, byte);
     auto* d = B_.CreateInBoundsGEP(B_.getInt8Ty(), dst, byte);
-    auto* l = B_.CreateLoad(i64_, s);
+    auto* l = B_.CreateLoad(i64_, s, true);
     l->setAlignment(llvm::Align(8));
-    B_.CreateStore(l, d)->setAlignment(llvm::Align(8));
+    B_.CreateStore(l, d, true)->setAlignment(llvm::Align(8));
+  });
+}
+
+void Emitter::zero(llvm::Value* dst, uint64_t size, Span span) {
+  if (size == 0) return;
+  constexpr uint64_t kInlineZero = 512;  // as for copies: no library memset on BPF
+  if (size <= kInlineZero) {
+    B_.CreateMemSet(dst, B_.getInt8(0), size, llvm::MaybeAlign(8));
+    return;
+  }
+  uint64_t words = size / 8;
+  counted_loop(word(static_cast<int64_t>(words)), words, span, [&](llvm::Value* i, llvm::BasicBlock*) {
+    auto* d = B_.CreateInBoundsGEP(B_.getInt8Ty(), dst, B_.CreateMul(i, word(8)));
+    B_.CreateStore(word_0(), d, true)->setAlignment(llvm::Align(8));  // volatile: as in copy()
   });
 }
 

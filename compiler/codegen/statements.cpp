@@ -12,7 +12,11 @@ using runtime::HostId;
 void Emitter::block_stmts(const ast::Block& b) {
   for (const auto& st : b.stmts) {
     if (terminated()) continue_in(block("unreachable"));
+    // No temporary outlives its statement: values that must (variables) are copied into
+    // pinned slots, so the statement's slots are free for the next one.
+    size_t mark = used_slots_.size();
     stmt(*st);
+    release_slots(mark);
   }
 }
 
@@ -52,7 +56,7 @@ void Emitter::stmt(const Stmt& st) {
     case StmtKind::var: {
       const Type* t = (*locals_)[st.local].type;
       llvm::Value* v = expr(*st.value);
-      llvm::Value* slot = temp(t->size);
+      llvm::Value* slot = local_slot(t->size);
       at(st.span);
       store_value(slot, v, t, st.span);
       local_addr_[st.local] = slot;
@@ -99,7 +103,7 @@ void Emitter::stmt(const Stmt& st) {
     }
     case StmtKind::for_: {
       const Type* elem = (*locals_)[st.local].type;
-      llvm::Value* slot = temp(elem->size);
+      llvm::Value* slot = local_slot(elem->size);
       local_addr_[st.local] = slot;
       if (st.range_end) {
         // Constant bounds (checked): i runs from lo up to hi - 1.
@@ -153,7 +157,7 @@ void Emitter::stmt(const Stmt& st) {
         continue_in(bb);
         if (p.kind == ast::Pattern::Kind::some) {
           const Type* inner = t->elem;
-          llvm::Value* slot = temp(inner->size);
+          llvm::Value* slot = local_slot(inner->size);
           store_value(slot, inner->is_word() ? load_word(s, 8) : offset(s, 8), inner, arm.span);
           local_addr_[p.local] = slot;
         }

@@ -90,6 +90,11 @@ int64_t cv_mul(int64_t a, int64_t b, int64_t loc) {
     x = b;
     y = a;
   }
+  /* Hide that p is x * y: LLVM otherwise recognises `x * y / x != y` as a signed overflow check
+     and turns it into llvm.smul.with.overflow.i64, a 128-bit multiply the BPF backend can only
+     call __multi3 for (it happens once a constant operand is inlined). The empty asm costs no
+     instruction. */
+  __asm__("" : "+r"(p));
   if (p / x != y) {
     CV_FAULT(CV_FAULT_OVERFLOW, loc);
     return 0;

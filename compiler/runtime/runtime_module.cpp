@@ -14,13 +14,11 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Triple.h>
 
-namespace covenant::bench {
-// Generated from covenant_runtime.c by compiler/runtime/CMakeLists.txt through bench/embed.cmake,
-// which names everything it embeds in this namespace.
-extern const std::span<const uint8_t> kCompilerRuntimeBitcode;
-}  // namespace covenant::bench
-
 namespace covenant::compiler {
+
+// Generated from covenant_runtime.c by compiler/runtime/CMakeLists.txt through cmake/embed.cmake.
+extern const std::span<const uint8_t> kRuntimeBitcode;
+
 namespace {
 
 // Function attributes that record how clang built the C file rather than what the code does.
@@ -77,7 +75,7 @@ class DiagnosticCapture {
 }  // namespace
 
 std::span<const uint8_t> runtime_bitcode() {
-  return bench::kCompilerRuntimeBitcode;
+  return kRuntimeBitcode;
 }
 
 llvm::Error link_runtime(llvm::Module& into) {

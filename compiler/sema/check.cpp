@@ -79,7 +79,7 @@ std::optional<int64_t> money_minor_units(const std::string& text, uint32_t digit
                                          std::string& why) {
   std::string whole, fraction;
   if (!split_decimal(text, whole, fraction)) {
-    why = "`" + text + "` is not a number";
+    why = "is not a number";
     return std::nullopt;
   }
   std::string f = fraction;
@@ -98,15 +98,15 @@ std::optional<int64_t> rate_billionths(const std::string& text, const std::strin
                                        std::string& why) {
   std::string whole, fraction;
   if (!split_decimal(text, whole, fraction)) {
-    why = "`" + text + "` is not a number";
+    why = "is not a number";
     return std::nullopt;
   }
   // 100% = 10^9 billionths, so 1% = 10^7 and 1bp = 10^5.
   uint32_t scale = unit == "%" ? 7 : 5;
   auto v = scaled(whole, fraction, scale);
   if (!v) {
-    why = "a rate holds at most " + std::to_string(scale) + " decimals of a " +
-          (unit == "%" ? "percent" : "basis point") + " and must fit in 64 bits";
+    why = std::string("is not exact: a rate holds at most ") + std::to_string(scale) +
+          " decimals of a " + (unit == "%" ? "percent" : "basis point") + " and fits in 64 bits";
   }
   return v;
 }

@@ -57,12 +57,12 @@ class Sema {
 };
 
 /// Parses the digits of a money literal ("1_500.00") into minor units of a currency with
-/// `digits` minor digits. Fails with a message when it has more decimals than that or does not
-/// fit in 64 bits.
+/// `digits` minor digits. Fails when it has more decimals than that or does not fit in 64 bits,
+/// with `why` completing a sentence that starts with the literal ("has 3 decimals but ...").
 std::optional<int64_t> money_minor_units(const std::string& text, uint32_t digits,
                                          std::string& why);
-/// Parses a rate literal ("12.5" with unit "%" or "bp") into billionths. Fails with a
-/// message when inexact or out of range.
+/// Parses a rate literal ("12.5" with unit "%" or "bp") into billionths. Fails when inexact
+/// or out of range, with `why` completing a sentence that starts with the literal.
 std::optional<int64_t> rate_billionths(const std::string& text, const std::string& unit,
                                        std::string& why);
 

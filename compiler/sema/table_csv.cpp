@@ -137,7 +137,7 @@ std::optional<std::vector<uint8_t>> cell_bytes(const Type* t, const std::string&
       }
       auto v = rate_billionths(cell.substr(0, cell.size() - unit.size()), unit, why);
       if (!v) {
-        why = "`" + cell + "`: " + why;
+        why = "`" + cell + "` " + why;
         return std::nullopt;
       }
       put_word(out, *v);

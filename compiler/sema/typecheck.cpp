@@ -111,6 +111,19 @@ class BodyChecker {
     return t;
   }
 
+  /// Checks the condition of an `if` or a `require` (`what` names it): a Bool, else E0304.
+  const Type* condition(Expr& e, const std::string& what) {
+    const Type* t = expr(e, T_.bool_());
+    if (!t) return nullptr;
+    if (t != T_.bool_()) {
+      s_.error(Diag::condition_not_bool, e.span, what + " must be Bool, found " + t->name(),
+               t->kind == TypeKind::option ? "test an Option with `.is_some` or `.is_none`"
+                                           : "compare the value, e.g. `n > 0`");
+      return nullptr;
+    }
+    return t;
+  }
+
  private:
   static std::string hint_for(const Type* found, const Type* want) {
     if (want->kind == TypeKind::money && found->kind == TypeKind::int_)
@@ -185,7 +198,7 @@ class BodyChecker {
         std::string why;
         auto v = rate_billionths(e.text, e.unit, why);
         if (!v) {
-          s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.source_.slice(e.span)) + "`: " + why);
+          s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.source_.slice(e.span)) + "` " + why);
           return nullptr;
         }
         e.int_value2 = *v;
@@ -268,7 +281,7 @@ class BodyChecker {
       case ExprKind::list_lit:
         return list_literal(e, expected);
       case ExprKind::if_expr: {
-        expect_type(*e.args[0], T_.bool_(), "the condition");
+        condition(*e.args[0], "the condition");
         const Type* a = expr(*e.args[1], expected);
         const Type* b = expr(*e.args[2], expected ? expected : a);
         if (!a || !b) return nullptr;
@@ -1001,7 +1014,7 @@ class BodyChecker {
         return false;
       }
       case StmtKind::if_: {
-        expect_type(*st.cond, T_.bool_(), "the condition of `if`");
+        condition(*st.cond, "the condition of `if`");
         bool a = block(st.then_block);
         bool b = st.else_block ? block(*st.else_block) : false;
         return a && b;
@@ -1062,7 +1075,7 @@ class BodyChecker {
         return all;
       }
       case StmtKind::require:
-        expect_type(*st.cond, T_.bool_(), "the condition of `require`");
+        condition(*st.cond, "the condition of `require`");
         deny_parts(st);
         return false;
       case StmtKind::deny:
@@ -1252,7 +1265,7 @@ void Sema::typecheck() {
     if (f.result && f.result != out.types->unit() && !ends) {
       Span end{f.decl->body.span.end > 0 ? f.decl->body.span.end - 1 : 0, f.decl->body.span.end};
       error(Diag::missing_return, end,
-            "`" + f.name + "` can reach its end without returning a " + f.result->name(),
+            "`" + f.name + "` can reach its end without returning its result (" + f.result->name() + ")",
             "end every path with `return value` or `deny(...)`");
     }
   }

@@ -34,6 +34,7 @@
 
 namespace covenant::compiler {
 namespace parser {
+namespace {
 
 namespace x3 = boost::spirit::x3;
 using boost::fusion::at_c;
@@ -42,9 +43,6 @@ using It = const char*;
 // ------------------------------------------------------------------------------------------
 // 1. Lexical helpers and state
 // ------------------------------------------------------------------------------------------
-
-/// The tallest expression tree the parser builds (see State::measure).
-constexpr uint32_t kMaxExprHeight = 1000;
 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_ident_start(char c) {
@@ -677,7 +675,7 @@ struct prefix_run_parser : x3::parser<prefix_run_parser> {
 };
 
 /// A table of operators for one precedence level, each with the characters that must not
-/// follow it (`<` is not the start of `<=`) and whether it is a word (`in`).
+/// follow it (`<` is not the start of `<=`); a word operator (`in`) must end its word.
 template <typename T>
 struct OpEntry {
   std::string_view text;
@@ -835,6 +833,7 @@ struct block_parser : x3::parser<block_parser> {
   bool parse(It& first, It const& last, Ctx const& ctx, RCtx& rctx, Attr& attr) const;
 };
 
+}  // namespace
 }  // namespace parser
 }  // namespace covenant::compiler
 
@@ -948,6 +947,7 @@ struct get_info<list<L, R>> {
 
 namespace covenant::compiler {
 namespace parser {
+namespace {
 
 // ------------------------------------------------------------------------------------------
 // 3. The grammar
@@ -963,7 +963,7 @@ using x3::_val;
 
 // Tokens.
 constexpr tok_parser t_colon{":"}, t_comma{","}, t_assign{"=", "=>"}, t_fat_arrow{"=>"},
-    t_arrow{"->"}, t_dot{".", "."}, t_range{".."}, t_minus{"-", "=>"}, t_lt{"<", "="}, t_gt{">", "="},
+    t_arrow{"->"}, t_dot{".", "."}, t_range{".."}, t_lt{"<", "="}, t_gt{">"},
     t_rparen{")"};
 constexpr kw_parser k_contract{"contract"}, k_version{"version"}, k_currency{"currency"},
     k_rounding{"rounding"}, k_const{"const"}, k_table{"table"}, k_csv{"csv"}, k_codes{"codes"},
@@ -972,7 +972,7 @@ constexpr kw_parser k_contract{"contract"}, k_version{"version"}, k_currency{"cu
     k_for{"for"}, k_in{"in"}, k_while{"while"}, k_match{"match"}, k_require{"require"},
     k_deny{"deny"}, k_return{"return"}, k_break{"break"}, k_continue{"continue"},
     k_expect{"expect"}, k_denied{"denied"}, k_true{"true"}, k_false{"false"}, k_and{"and"},
-    k_or{"or"}, k_not{"not"}, k_within{"within"}, k_some{"some"}, k_none{"none"},
+    k_or{"or"}, k_within{"within"}, k_some{"some"}, k_none{"none"},
     k_underscore{"_"};
 constexpr ident_parser ident{};
 constexpr currency_parser currency_code{};
@@ -1178,7 +1178,7 @@ auto const record_inits_def =
 //         | "match" expr "{" { pattern "=>" expr [","] } "}" | "some" "(" expr ")" | "none" ;
 // literal = int | decimal CURRENCY | number "%" | number "bp" | int DURATION_UNIT
 //         | date | string | hash | "true" | "false" ;
-// A parenthesised expression keeps the span of what is inside the parentheses.
+// A parenthesised expression's span includes the parentheses (there is no node for them).
 auto const primary_def =
     number[set_val] |
     string_tok[([](auto& ctx) {
@@ -1197,10 +1197,12 @@ auto const primary_def =
     x3::raw[k_none][([](auto& ctx) {
       _val(ctx) = make_expr(ExprKind::none_lit, state_of(ctx).span_of(_attr(ctx)));
     })] |
-    some_expr[set_val] | match_expr[set_val] | list_lit[set_val] | paren[expr][set_val] |
+    some_expr[set_val] | match_expr[set_val] | list_lit[set_val] |
+    x3::raw[paren[expr[set_val]]][set_span] |
     name_expr[set_val];
 
 // ident args | ident "{" inits "}" | ident ;   (no record literal in a condition before a block)
+// The `(` of a call may be on the next line, like the operators: `f\n(x)` is a call.
 auto const name_expr_def =
     ident[([](auto& ctx) {
       auto e = make_expr(ExprKind::name, _attr(ctx).span);
@@ -1351,6 +1353,8 @@ auto const let_stmt_def =
 auto const let_kw_def = k_let[([](auto& ctx) { _val(ctx) = false; })] | k_var[([](auto& ctx) { _val(ctx) = true; })];
 
 // if-stmt = "if" expr block [ "else" ( block | if-stmt ) ] ;
+// In the conditions of `if`, `while`, `for` and `match`, `name {` is never a record literal
+// (the `{` opens the block); a record literal there must be parenthesised.
 auto const if_stmt_def =
     x3::raw[(k_if > no_records[expr] > block)[([](auto& ctx) {
       auto& a = _attr(ctx);
@@ -1445,7 +1449,7 @@ auto const jump_stmt_def =
             k_continue[([](auto& ctx) { _val(ctx) = make_stmt(StmtKind::continue_); })]][set_span];
 
 // expect = "expect" [ "denied" ] expr ;
-auto const expect_stmt_def = x3::raw[(k_expect >> x3::matches[k_denied] > expr)[([](auto& ctx) {
+auto const expect_stmt_def = x3::raw[((k_expect >> x3::matches[k_denied]) > expr)[([](auto& ctx) {
   auto st = make_stmt(StmtKind::expect);
   st->expect_denied = at_c<0>(_attr(ctx));
   st->value = std::move(at_c<1>(_attr(ctx)));
@@ -1453,7 +1457,7 @@ auto const expect_stmt_def = x3::raw[(k_expect >> x3::matches[k_denied] > expr)[
 })]][set_span];
 
 // assign = place ( "=" | "+=" | "-=" ) expr ;
-auto const assign_stmt_def = x3::raw[(place >> assign_op > expr)[([](auto& ctx) {
+auto const assign_stmt_def = x3::raw[((place >> assign_op) > expr)[([](auto& ctx) {
   auto& a = _attr(ctx);
   auto st = make_stmt(StmtKind::assign);
   st->target = std::move(at_c<0>(a));
@@ -1880,6 +1884,7 @@ class Driver {
   Skipper skipper_;
 };
 
+}  // namespace
 }  // namespace parser
 
 std::optional<ast::Contract> parse(const SourceFile& source, Diagnostics& diags) {

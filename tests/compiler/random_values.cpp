@@ -80,19 +80,19 @@ ValueGen::ValueGen(const Checked& checked, uint64_t seed) : C_(checked), rng_(se
     for (auto& b : h) b = static_cast<uint8_t>(rng_());
     hashes_.push_back(h);
   }
-  for (int64_t v : {0LL, 1LL, -1LL, 2LL, -2LL, 7LL, 12LL, 100LL, 1000LL, (1LL << 31), (1LL << 32),
+  for (int64_t v : std::initializer_list<int64_t>{0, 1, -1, 2, -2, 7, 12, 100, 1000, (int64_t{1} << 31), (int64_t{1} << 32),
                     INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1, INT64_MAX / 2, INT64_MIN / 2})
     ints_.push_back(v);
-  for (int64_t v : {0LL, 1LL, -1LL, 100LL, 2500LL, 9999LL, 100000LL, 1000000LL, INT64_MAX, INT64_MIN,
-                    INT64_MAX - 1, INT64_MIN + 1, INT64_MAX / 2, INT64_MIN / 2, 9223372036854775LL})
+  for (int64_t v : std::initializer_list<int64_t>{0, 1, -1, 100, 2500, 9999, 100000, 1000000, INT64_MAX, INT64_MIN,
+                    INT64_MAX - 1, INT64_MIN + 1, INT64_MAX / 2, INT64_MIN / 2, 9223372036854775})
     money_.push_back(v);
-  for (int64_t v : {0LL, 1LL, -1LL, 1'000'000'000LL, 125'000'000LL, 500'000'000LL, 200'000'000LL,
-                    999'999'999LL, 1'000'000'001LL, 2'000'000'000LL, 1'500'000LL, INT64_MAX, INT64_MIN})
+  for (int64_t v : std::initializer_list<int64_t>{0, 1, -1, 1'000'000'000, 125'000'000, 500'000'000, 200'000'000,
+                    999'999'999, 1'000'000'001, 2'000'000'000, 1'500'000, INT64_MAX, INT64_MIN})
     rates_.push_back(v);
-  for (int64_t v : {0LL, 1LL, -1LL, 12LL, -12LL, 28LL, 29LL, 30LL, 31LL, -31LL, 365LL, -365LL, 3652059LL,
-                    -3652059LL, 120000LL, -120000LL, INT64_MAX, INT64_MIN, INT64_MAX / 12 + 1})
+  for (int64_t v : std::initializer_list<int64_t>{0, 1, -1, 12, -12, 28, 29, 30, 31, -31, 365, -365, 3652059,
+                    -3652059, 120000, -120000, INT64_MAX, INT64_MIN, INT64_MAX / 12 + 1})
     durations_.push_back(v);
-  for (int64_t v : {kDayMin, kDayMin + 1, kDayMax, kDayMax - 1, days_from_civil(2027, 1, 1),
+  for (int64_t v : std::initializer_list<int64_t>{kDayMin, kDayMin + 1, kDayMax, kDayMax - 1, days_from_civil(2027, 1, 1),
                     days_from_civil(2027, 12, 31), days_from_civil(2028, 2, 29), days_from_civil(2027, 1, 31),
                     days_from_civil(1970, 1, 1), days_from_civil(9999, 12, 1), days_from_civil(1, 1, 31)})
     dates_.push_back(v);

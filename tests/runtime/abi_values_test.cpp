@@ -168,7 +168,7 @@ TEST_CASE("every bad scalar names the path and what was expected") {
   CHECK(error("Pseudonym", "\"" + std::string(63, '0') + "g\"").find("expected 64 hex digits") == 3);
   CHECK(error("Kind", R"("clinic")") == "x: expected one of \"office\", \"hospital\", found \"clinic\"");
   CHECK(error("Int", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25]") ==
-        "x: expected an integer, found [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,...");
+        "x: expected an integer, found [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22...");
   CHECK(error("Int", "{").find("x: not valid JSON (") == 0);
 }
 
@@ -208,7 +208,7 @@ TEST_CASE("parameters: an object with exactly the entry's parameters") {
   };
   auto with_line = [&](const std::string& bad_line) {
     std::string c2 = claim;
-    c2.replace(c2.find(line), line.size(), bad_line);
+    c2.replace(c2.rfind(line), line.size(), bad_line);
     return R"({"when":null,"c":)" + c2 + "}";
   };
   CHECK(err("[1]") == "arguments: expected an object with the parameters of bill (c, when), found [1]");

@@ -69,7 +69,7 @@ TEST_CASE("the table registers every host id with its fixed gas") {
   CHECK(t.all().size() == 9);
   for (uint32_t i = 1; i <= 9; ++i) {
     REQUIRE(t.find(i) != nullptr);
-    CHECK(t.find(i)->fn != nullptr);
+    CHECK(bool(t.find(i)->fn));
   }
   CHECK(t.find(id(HostId::fault))->gas == 10);
   CHECK(t.find(id(HostId::state_get))->gas == 200);

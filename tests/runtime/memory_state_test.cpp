@@ -60,6 +60,7 @@ TEST_CASE("rollback restores puts, overwrites and removes, nested") {
   MemoryState s;
   s.put(1, b("keep"), b("old"));
   s.put(1, b("gone"), b("x"));
+  s.commit();
   const std::string before = listing(s);
 
   uint64_t outer = s.checkpoint();

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/abi.hpp"
+
 namespace covenant::cli {
 
 /// Prints "covenant COMMAND: MESSAGE" on stderr.
@@ -15,7 +17,7 @@ void fail(const std::string& command, const std::string& message);
 /// Writes `bytes` to `path`, replacing it. False when the file cannot be written.
 bool write_file(const std::string& path, std::span<const uint8_t> bytes);
 
-/// `text` as a JSON string literal, quotes included (control characters escaped).
-std::string json_string(std::string_view text);
+/// `text` as a JSON string literal (the runtime's, so every command escapes alike).
+using runtime::json_string;
 
 }  // namespace covenant::cli
