@@ -27,8 +27,12 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory release
-	@echo "Claim line: billed 250.00, fee schedule 130.00, deductible left 50.00, copay 25.00, coinsurance 20%, out-of-pocket left 6000.00"
-	@./build/bin/covenant run vm/examples/claim_payout.s --u64 25000,13000,5000,2500,2000,600000
+	@echo "== The PPO Gold 2027 reimbursement plan: check (gas bound of every entry), tests, build"
+	@./build/bin/covenant check contracts/examples/ppo_gold_2027.cvn
+	@./build/bin/covenant test contracts/examples/ppo_gold_2027.cvn
+	@./build/bin/covenant build contracts/examples/ppo_gold_2027.cvn -o build/ppo_gold_2027.cvm
+	@echo "== A claim through the compiled plan (office visit, lab panel, chemotherapy drug without prior authorisation)"
+	@./build/bin/covenant call build/ppo_gold_2027.cvm adjudicate --args "$$(cat contracts/examples/ppo_claim.json)"
 
 bench: deps
 	@$(MAKE) --no-print-directory release

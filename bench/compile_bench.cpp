@@ -223,7 +223,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     std::FILE* f = stdout;
     auto clang = results_.find("compiler/clang19_bpf_O2/500_lines");
     std::fprintf(f, "\nCompile time, wall clock per compilation (median when repeated):\n");
-    std::fprintf(f, "%-30s %6s %10s %13s %11s %16s %12s\n", "benchmark", "lines", "ms",
+    std::fprintf(f, "%-34s %6s %10s %13s %11s %16s %12s\n", "benchmark", "lines", "ms",
                  "module bytes", "bytes/line", "target 150 ms", "vs clang-19");
     for (const Contract* c : contracts_) {
       std::string name = "compiler/compile/" + c->label;
@@ -231,13 +231,13 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       if (it == results_.end()) continue;  // filtered out
       const Result& r = it->second;
       std::string ratio = clang == results_.end() ? "-" : format("%.2fx", r.ms / clang->second.ms);
-      std::fprintf(f, "%-30s %6u %10.1f %13zu %11.1f %9s %s %12s\n", name.c_str(), c->lines, r.ms,
+      std::fprintf(f, "%-34s %6u %10.1f %13zu %11.1f %9s %s %12s\n", name.c_str(), c->lines, r.ms,
                    c->module_bytes, static_cast<double>(c->module_bytes) / c->lines,
                    format("%.0f%%", 100 * r.ms / kTargetMs).c_str(),
                    r.ms <= kTargetMs ? "met   " : "MISSED", ratio.c_str());
     }
     if (clang != results_.end())
-      std::fprintf(f, "%-30s %6.0f %10.1f   (C of the same plan, clang-19 -target bpf -O2)\n",
+      std::fprintf(f, "%-34s %6.0f %10.1f   (C of the same plan, clang-19 -target bpf -O2)\n",
                    "compiler/clang19_bpf_O2/500_lines", clang->second.counters["lines"],
                    clang->second.ms);
     auto phases = results_.find("compiler/phases/500_lines");
