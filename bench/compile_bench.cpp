@@ -5,13 +5,15 @@
 /// as the baseline clang-19 compiling a C file of the same plan and size to BPF at -O2 (run
 /// as a subprocess, as a build would run it). Ends with a table against the 150 ms target.
 ///
-/// Times are wall-clock (the clang baseline runs in a child process, whose CPU time the
-/// benchmark process does not see); every benchmark is single-threaded. Before anything is
-/// timed each input is compiled once, and a diagnostic or a failed clang ends the program
-/// with status 1.
+/// The benchmarks time wall clock (the clang baseline runs in a child process, whose CPU
+/// time the benchmark's own CPU timer does not see; it is measured with wait4 instead); the
+/// table shows wall and CPU time, and the target is checked against wall time. Everything is
+/// single-threaded. Before anything is timed each input is compiled once, and a diagnostic
+/// or a failed clang ends the program with status 1.
 
 #include <benchmark/benchmark.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,15 +174,21 @@ void run_phases(benchmark::State& state, const Contract& c) {
   state.counters["package_ms"] = per_run_ms(package_s);
 }
 
-// Runs `argv` and waits for it; true when it exits with status 0.
-bool run_process(const std::vector<std::string>& argv) {
+// Runs `argv` and waits for it; true when it exits with status 0. Adds the CPU time the
+// child used (user + system, in seconds) to `*cpu_s` when given.
+bool run_process(const std::vector<std::string>& argv, double* cpu_s = nullptr) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return false;
   int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return false;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid) return false;
+  if (cpu_s != nullptr) {
+    for (const timeval& t : {usage.ru_utime, usage.ru_stime})
+      *cpu_s += static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  }
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -189,14 +197,18 @@ std::vector<std::string> clang_command(const fs::path& c_file, const fs::path& o
           c_file.string(), "-o", object.string()};
 }
 
+// The benchmark's CPU time is this process's, nearly nothing here; the child's CPU time is
+// the counter "child_cpu_ms".
 void run_clang(benchmark::State& state, const std::vector<std::string>& command, uint32_t lines) {
+  double cpu_s = 0;
   for (auto _ : state) {
-    if (!run_process(command)) [[unlikely]] {
+    if (!run_process(command, &cpu_s)) [[unlikely]] {
       state.SkipWithError("clang-19 failed");
       break;
     }
   }
   state.counters["lines"] = lines;
+  state.counters["child_cpu_ms"] = benchmark::Counter(cpu_s * 1e3, benchmark::Counter::kAvgIterations);
 }
 
 // The usual console table, then the summary: each benchmark's median wall time against the
@@ -215,6 +227,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       // The function name: the full run name ends in "/real_time".
       Result& out = results_[r.run_name.function_name];
       out.ms = r.GetAdjustedRealTime() * ms_per_unit(r.time_unit);
+      out.cpu_ms = r.GetAdjustedCPUTime() * ms_per_unit(r.time_unit);
       for (const auto& [name, counter] : r.counters) out.counters[name] = counter.value;
     }
   }
@@ -222,29 +235,30 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   void Finalize() override {
     std::FILE* f = stdout;
     auto clang = results_.find("compiler/clang19_bpf_O2/500_lines");
-    std::fprintf(f, "\nCompile time, wall clock per compilation (median when repeated):\n");
-    std::fprintf(f, "%-34s %6s %10s %13s %11s %16s %12s\n", "benchmark", "lines", "ms",
-                 "module bytes", "bytes/line", "target 150 ms", "vs clang-19");
+    double clang_cpu = clang == results_.end() ? 0 : clang->second.counters["child_cpu_ms"];
+    std::fprintf(f, "\nCompile time per compilation, wall clock and CPU (median when repeated):\n");
+    std::fprintf(f, "%-34s %6s %9s %9s %13s %11s %16s %12s\n", "benchmark", "lines", "wall ms",
+                 "CPU ms", "module bytes", "bytes/line", "target 150 ms", "vs clang-19");
     for (const Contract* c : contracts_) {
       std::string name = "compiler/compile/" + c->label;
       auto it = results_.find(name);
       if (it == results_.end()) continue;  // filtered out
       const Result& r = it->second;
       std::string ratio = clang == results_.end() ? "-" : format("%.2fx", r.ms / clang->second.ms);
-      std::fprintf(f, "%-34s %6u %10.1f %13zu %11.1f %9s %s %12s\n", name.c_str(), c->lines, r.ms,
-                   c->module_bytes, static_cast<double>(c->module_bytes) / c->lines,
+      std::fprintf(f, "%-34s %6u %9.1f %9.1f %13zu %11.1f %9s %s %12s\n", name.c_str(), c->lines,
+                   r.ms, r.cpu_ms, c->module_bytes, static_cast<double>(c->module_bytes) / c->lines,
                    format("%.0f%%", 100 * r.ms / kTargetMs).c_str(),
                    r.ms <= kTargetMs ? "met   " : "MISSED", ratio.c_str());
     }
     if (clang != results_.end())
-      std::fprintf(f, "%-34s %6.0f %10.1f   (C of the same plan, clang-19 -target bpf -O2)\n",
+      std::fprintf(f, "%-34s %6.0f %9.1f %9.1f   (the plan in C: clang-19 -target bpf -O2, a child process)\n",
                    "compiler/clang19_bpf_O2/500_lines", clang->second.counters["lines"],
-                   clang->second.ms);
+                   clang->second.ms, clang_cpu);
     auto phases = results_.find("compiler/phases/500_lines");
     if (phases != results_.end()) {
       auto& p = phases->second.counters;
       std::fprintf(f,
-                   "phases of 500_lines (ms): parse %.1f, check %.1f, LLVM IR %.1f, "
+                   "phases of 500_lines (wall ms): parse %.1f, check %.1f, LLVM IR %.1f, "
                    "LLVM O2 + BPF %.1f, package %.1f\n",
                    p["parse_ms"], p["check_ms"], p["codegen_ms"], p["llvm_ms"], p["package_ms"]);
     }
@@ -254,6 +268,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
  private:
   struct Result {
     double ms = 0;
+    double cpu_ms = 0;
     std::map<std::string, double> counters;
   };
 

@@ -76,6 +76,11 @@ class Emitter {
   void deny(const ast::Stmt& st);
   void expect(const ast::Stmt& st);
   llvm::Value* place(const ast::Expr& e);    // address of an assignable expression
+  /// The dispatch of a `match` on the evaluated `s` of type `t` (enum or Option): for each arm,
+  /// leaves the builder in the arm's block with its binding bound and calls `arm_body`. A tag
+  /// no arm takes (only a malformed input has one) faults invalid_input at `span`.
+  void match_dispatch(llvm::Value* s, const Type* t, const std::vector<ast::MatchArm>& arms, Span span,
+                      const std::function<void(const ast::MatchArm&)>& arm_body);
 
   // ---- expressions.cpp ----
   /// The value of `e`: an i64 for word types, else a pointer to its bytes.

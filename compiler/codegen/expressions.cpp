@@ -519,44 +519,13 @@ llvm::Value* Emitter::index(const Expr& e) {
 
 llvm::Value* Emitter::match_value(const Expr& e) {
   llvm::Value* s = expr(*e.args[0]);
-  const Type* t = e.args[0]->type;
-  at(e.span);
-  llvm::Value* tag = t->kind == TypeKind::option ? bool_word(truth(load_word(s))) : s;
   llvm::BasicBlock* join = block("endmatch");
-  llvm::BasicBlock* otherwise = block("nomatch");
-  auto* sw = B_.CreateSwitch(tag, otherwise);
   std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> incoming;
-  bool wildcard = false;
-  for (const ast::MatchArm& arm : e.arms) {
-    llvm::BasicBlock* bb = block("arm");
-    const ast::Pattern& p = arm.pattern;
-    switch (p.kind) {
-      case ast::Pattern::Kind::wildcard:
-        wildcard = true;
-        sw->setDefaultDest(bb);
-        break;
-      case ast::Pattern::Kind::none: sw->addCase(B_.getInt64(0), bb); break;
-      case ast::Pattern::Kind::some: sw->addCase(B_.getInt64(1), bb); break;
-      case ast::Pattern::Kind::variant: sw->addCase(B_.getInt64(p.tag), bb); break;
-    }
-    continue_in(bb);
-    if (p.kind == ast::Pattern::Kind::some) {
-      const Type* inner = t->elem;
-      llvm::Value* slot = local_slot(inner->size);
-      store_value(slot, inner->is_word() ? load_word(s, 8) : offset(s, 8), inner, arm.span);
-      local_addr_[p.local] = slot;
-    }
+  match_dispatch(s, e.args[0]->type, e.arms, e.args[0]->span, [&](const ast::MatchArm& arm) {
     llvm::Value* v = expr(*arm.value);
     incoming.push_back({v, B_.GetInsertBlock()});
     B_.CreateBr(join);
-  }
-  if (wildcard) {
-    otherwise->eraseFromParent();
-  } else {
-    continue_in(otherwise);
-    fault(FaultKind::invalid_input, e.args[0]->span);
-    B_.CreateRet(word_0());
-  }
+  });
   continue_in(join);
   auto* phi = B_.CreatePHI(incoming.front().first->getType(), static_cast<unsigned>(incoming.size()));
   for (auto& [v, bb] : incoming) phi->addIncoming(v, bb);

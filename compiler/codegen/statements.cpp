@@ -48,6 +48,44 @@ llvm::Value* Emitter::place(const ast::Expr& e) {
   return B_.CreateInBoundsGEP(B_.getInt8Ty(), base, byte);
 }
 
+void Emitter::match_dispatch(llvm::Value* s, const Type* t, const std::vector<ast::MatchArm>& arms,
+                             Span span, const std::function<void(const ast::MatchArm&)>& arm_body) {
+  at(span);
+  llvm::Value* tag = t->kind == TypeKind::option ? bool_word(truth(load_word(s))) : s;
+  llvm::BasicBlock* otherwise = block("nomatch");
+  auto* sw = B_.CreateSwitch(tag, otherwise);
+  bool wildcard = false;
+  for (const ast::MatchArm& arm : arms) {
+    llvm::BasicBlock* bb = block("arm");
+    const ast::Pattern& p = arm.pattern;
+    switch (p.kind) {
+      case ast::Pattern::Kind::wildcard:
+        wildcard = true;
+        sw->setDefaultDest(bb);
+        break;
+      case ast::Pattern::Kind::none: sw->addCase(B_.getInt64(0), bb); break;
+      case ast::Pattern::Kind::some: sw->addCase(B_.getInt64(1), bb); break;
+      case ast::Pattern::Kind::variant: sw->addCase(B_.getInt64(p.tag), bb); break;
+    }
+    continue_in(bb);
+    if (p.kind == ast::Pattern::Kind::some) {
+      const Type* inner = t->elem;
+      llvm::Value* slot = local_slot(inner->size);
+      store_value(slot, inner->is_word() ? load_word(s, 8) : offset(s, 8), inner, arm.span);
+      local_addr_[p.local] = slot;
+    }
+    arm_body(arm);
+  }
+  // Without `_`, a tag outside the enum can only come from a malformed input.
+  if (wildcard) {
+    otherwise->eraseFromParent();
+  } else {
+    continue_in(otherwise);
+    fault(FaultKind::invalid_input, span);
+    B_.CreateRet(word_0());
+  }
+}
+
 void Emitter::stmt(const Stmt& st) {
   stmt_span_ = st.span;
   at(st.span);
@@ -135,43 +173,11 @@ void Emitter::stmt(const Stmt& st) {
       return;  // refused by the checker
     case StmtKind::match: {
       llvm::Value* s = expr(*st.value);
-      const Type* t = st.value->type;
-      at(st.span);
-      llvm::Value* tag = t->kind == TypeKind::option ? bool_word(truth(load_word(s))) : s;
       llvm::BasicBlock* join = block("endmatch");
-      llvm::BasicBlock* otherwise = block("nomatch");
-      auto* sw = B_.CreateSwitch(tag, otherwise);
-      bool wildcard = false;
-      for (const ast::MatchArm& arm : st.arms) {
-        llvm::BasicBlock* bb = block("arm");
-        const ast::Pattern& p = arm.pattern;
-        switch (p.kind) {
-          case ast::Pattern::Kind::wildcard:
-            wildcard = true;
-            sw->setDefaultDest(bb);
-            break;
-          case ast::Pattern::Kind::none: sw->addCase(B_.getInt64(0), bb); break;
-          case ast::Pattern::Kind::some: sw->addCase(B_.getInt64(1), bb); break;
-          case ast::Pattern::Kind::variant: sw->addCase(B_.getInt64(p.tag), bb); break;
-        }
-        continue_in(bb);
-        if (p.kind == ast::Pattern::Kind::some) {
-          const Type* inner = t->elem;
-          llvm::Value* slot = local_slot(inner->size);
-          store_value(slot, inner->is_word() ? load_word(s, 8) : offset(s, 8), inner, arm.span);
-          local_addr_[p.local] = slot;
-        }
+      match_dispatch(s, st.value->type, st.arms, st.value->span, [&](const ast::MatchArm& arm) {
         block_stmts(arm.body);
         if (!terminated()) B_.CreateBr(join);
-      }
-      // Without `_`, a tag outside the enum can only come from a malformed input.
-      if (wildcard) {
-        otherwise->eraseFromParent();
-      } else {
-        continue_in(otherwise);
-        fault(FaultKind::invalid_input, st.value->span);
-        B_.CreateRet(word_0());
-      }
+      });
       continue_in(join);
       return;
     }

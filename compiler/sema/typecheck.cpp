@@ -16,30 +16,9 @@ namespace {
 using ast::Expr;
 using ast::ExprKind;
 using ast::Op;
+using ast::op_text;
 using ast::Stmt;
 using ast::StmtKind;
-
-const char* op_text(Op op) {
-  switch (op) {
-    case Op::add: return "+";
-    case Op::sub: return "-";
-    case Op::mul: return "*";
-    case Op::div: return "/";
-    case Op::rem: return "%";
-    case Op::eq: return "==";
-    case Op::ne: return "!=";
-    case Op::lt: return "<";
-    case Op::le: return "<=";
-    case Op::gt: return ">";
-    case Op::ge: return ">=";
-    case Op::and_: return "and";
-    case Op::or_: return "or";
-    case Op::not_: return "not";
-    case Op::neg: return "-";
-    case Op::in: return "in";
-  }
-  return "?";
-}
 
 bool is_comparison(Op op) {
   return op == Op::eq || op == Op::ne || op == Op::lt || op == Op::le || op == Op::gt || op == Op::ge;
@@ -370,7 +349,7 @@ class BodyChecker {
       hint = "months and days do not compare; compare the dates they lead to";
     }
     s_.error(Diag::invalid_operands, e.span,
-             std::string("cannot apply `") + op_text(e.op) + "` to " + a->name() + " and " + b->name(), hint);
+             "cannot apply `" + std::string(op_text(e.op)) + "` to " + a->name() + " and " + b->name(), hint);
     return nullptr;
   }
 
@@ -398,7 +377,7 @@ class BodyChecker {
       if (!b) return nullptr;
       if (a != T_.bool_() || b != T_.bool_()) {
         s_.error(Diag::invalid_operands, e.span,
-                 std::string("`") + op_text(op) + "` needs two Bools, found " + a->name() + " and " + b->name(),
+                 "`" + std::string(op_text(op)) + "` needs two Bools, found " + a->name() + " and " + b->name(),
                  op == Op::or_ ? "`x or default` unwraps an Option; the left side here is not one"
                                : std::string());
         return nullptr;
@@ -418,7 +397,7 @@ class BodyChecker {
       if (op == Op::eq || op == Op::ne) {
         if (!equatable(a)) {
           s_.error(Diag::invalid_operands, e.span, "values of " + a->name() + " are not compared with `" +
-                                                       op_text(op) + "`",
+                                                       std::string(op_text(op)) + "`",
                    "compare their fields");
           return nullptr;
         }

@@ -71,6 +71,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -117,6 +118,9 @@ enum class Op : uint8_t {
   and_, or_, not_, neg,
   in,  ///< `code in codeset`, `x in set_state`, `x in list`.
 };
+
+/// How `op` is written in source: "+", "==", "and", "in", ...
+std::string_view op_text(Op op);
 
 /// What a name, call, method or field turned out to be (set by sema, with `ref_index`).
 enum class Ref : uint8_t {
