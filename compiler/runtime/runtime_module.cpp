@@ -119,7 +119,6 @@ llvm::Error link_runtime(llvm::Module& into) {
     for (std::string_view attribute : kBuildAttributes)
       function.removeFnAttr(attribute);
     function.removeFnAttr(llvm::Attribute::NoInline);
-    function.addFnAttr(llvm::Attribute::AlwaysInline);
   }
   // The compiler version and clang's module flags describe the C build, not the contract.
   for (const char* name : {"llvm.ident", "llvm.module.flags"})

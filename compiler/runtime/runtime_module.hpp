@@ -89,10 +89,11 @@ std::span<const uint8_t> runtime_bitcode();
 
 /// Links the runtime functions that `into` references into `into`, parsed in its
 /// LLVMContext, with llvm::Linker::LinkOnlyNeeded: an unreferenced function is not added.
-/// Each linked function then has internal linkage and `alwaysinline`, and carries none of
-/// the attributes that described clang's build of the C file (target-cpu, no-builtins, ...),
-/// so the O2 pipeline inlines every call and deletes the definitions: the contract's code
-/// calls no runtime function, only the fault host call. The runtime assumes BPF CPU v4
+/// Each linked function then has internal linkage and carries none of the attributes that
+/// described clang's build of the C file (target-cpu, no-builtins, ...), so the O2 inliner
+/// decides as for the contract's own code: the small helpers are inlined, the large ones
+/// (Money × Rate, month arithmetic) stay local functions called from every use, which halves
+/// the compile time and the code of a large contract for a few gas per call. The runtime assumes BPF CPU v4
 /// (signed division, sign-extending moves). Fails before changing `into` if `into` has a
 /// target triple that is not BPF, declares a runtime function with a type other than
 /// i64(i64, ...) of its arity, or defines one with external linkage itself; should the
