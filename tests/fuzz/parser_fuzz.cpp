@@ -1,7 +1,9 @@
-// libFuzzer target for the contract parser. Any bytes either parse to a contract, whose dump
-// is deterministic, or yield at least one syntax diagnostic whose span lies inside the text;
-// parsing never throws, crashes or recurses without bound. Violations trap, so libFuzzer (and
-// the replay) report them as crashes.
+// libFuzzer target for the contract parser and the compiler behind it. Any bytes either parse
+// to a contract, whose dump is deterministic, or yield at least one syntax diagnostic whose span
+// lies inside the text; parsing never throws, crashes or recurses without bound. A contract
+// that parses goes through the semantic passes, and one that passes them through the whole
+// compiler: the result is always either a module or diagnostics, never both, never neither.
+// Violations trap, so libFuzzer (and the replay) report them as crashes.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,8 @@
 #include <string>
 
 #include "compiler/diagnostics.hpp"
+#include "compiler/driver.hpp"
+#include "compiler/sema/checked.hpp"
 #include "compiler/source.hpp"
 #include "compiler/syntax/parse.hpp"
 #include "compiler/syntax/print.hpp"
@@ -42,6 +46,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Diagnostics again_diags;
     auto again = parse(source, again_diags);
     PARSER_FUZZ_CHECK(again.has_value() && print_ast(source, *again) == dump);
+
+    Diagnostics check_diags;
+    auto checked = check(source, *contract, check_diags, CheckOptions{});
+    PARSER_FUZZ_CHECK(checked.has_value() != check_diags.has_errors());
+    for (const Diagnostic& d : check_diags.all()) PARSER_FUZZ_CHECK(d.span.end <= size);
+    if (checked) {
+      // Rare for mutated input, and the only path that reaches LLVM and the packager.
+      Diagnostics build_diags;
+      Compilation built = compile(source, CompileRequest{}, build_diags);
+      PARSER_FUZZ_CHECK(built.bytes.empty() == build_diags.has_errors());
+    }
   }
   return 0;
 }
