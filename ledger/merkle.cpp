@@ -147,6 +147,14 @@ std::vector<Hash> proof_hashes(Hasher& hasher, std::span<const Hash> leaf_hashes
   return out;
 }
 
+std::optional<CompactRange> CompactRange::from_hashes(uint64_t size, std::vector<Hash> hashes) {
+  if (hashes.size() != static_cast<size_t>(std::popcount(size))) return std::nullopt;
+  CompactRange range;
+  range.size_ = size;
+  range.hashes_ = std::move(hashes);
+  return range;
+}
+
 std::vector<NodeId> CompactRange::nodes() const {
   std::vector<NodeId> out;
   uint64_t pos = 0;

@@ -7,6 +7,7 @@
 /// later; `range_hash` here for tests and small trees). Verification is in verify.hpp.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -91,6 +92,15 @@ std::vector<Hash> proof_hashes(Hasher& hasher, std::span<const Hash> leaf_hashes
 /// the tree is needed to extend it.
 class CompactRange {
  public:
+  /// The empty range (size 0).
+  CompactRange() = default;
+
+  /// The range of `size` leaves whose perfect subtree roots are `hashes` (as `hashes()`
+  /// returns them), e.g. when read back from storage. Nothing if the number of hashes is not
+  /// popcount(size). The hashes themselves cannot be checked without the leaves: compare
+  /// `root()` with a trusted root.
+  static std::optional<CompactRange> from_hashes(uint64_t size, std::vector<Hash> hashes);
+
   /// The number of leaves appended so far.
   uint64_t size() const { return size_; }
 
