@@ -201,7 +201,9 @@ Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned t
   if (const auto& stop = log.scan_stop()) {
     return unexpected(first_problem(corrupt_at(
         log.segment_path(stop->segment).string(), stop->offset,
-        "after block " + std::to_string(log.record_count()) + " - 1: " + stop->reason +
+        (log.record_count() == 0 ? std::string("before the genesis block: ")
+                                 : "after block " + std::to_string(log.record_count() - 1) + ": ") +
+            stop->reason +
             " (damage, or an interrupted append not yet recovered)")));
   }
   for (; segment < log.segment_count(); ++segment) {

@@ -3,12 +3,17 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <cstring>
 #include <string>
 
 namespace covenant::ledger {
+
+static_assert(std::endian::native == std::endian::little,
+              "state hash lanes are stored and hashed as little-endian u16");
 
 namespace {
 
@@ -60,31 +65,51 @@ std::array<uint16_t, kStateHashLanes> state_element_hash(std::span<const uint8_t
   update(shake.ctx, key.data(), key.size());
   update_length(shake.ctx, value.size());
   update(shake.ctx, value.data(), value.size());
-  std::array<uint8_t, kStateHashBytes> out{};
-  if (EVP_DigestFinalXOF(shake.ctx, out.data(), out.size()) != 1) die("EVP_DigestFinalXOF");
   std::array<uint16_t, kStateHashLanes> lanes{};
-  for (size_t i = 0; i < kStateHashLanes; ++i) {
-    lanes[i] = static_cast<uint16_t>(out[2 * i] | (out[2 * i + 1] << 8));
+  // The lanes are little-endian u16 and so is the host: the XOF output is the lanes.
+  if (EVP_DigestFinalXOF(shake.ctx, reinterpret_cast<uint8_t*>(lanes.data()), kStateHashBytes) != 1) {
+    die("EVP_DigestFinalXOF");
   }
   return lanes;
 }
 
+namespace {
+
+// Lane-wise addition or subtraction modulo 2^16, four lanes per 64-bit word: the top bit of
+// each lane is handled apart so that no carry or borrow crosses into the next lane. A block
+// changes a few keys, each costing two of these over 2 KiB; this keeps them off the profile.
+constexpr uint64_t kHighBits = 0x8000800080008000ull;
+
+uint64_t add_lanes(uint64_t a, uint64_t b) {
+  return ((a & ~kHighBits) + (b & ~kHighBits)) ^ ((a ^ b) & kHighBits);
+}
+uint64_t sub_lanes(uint64_t a, uint64_t b) {
+  return ((a | kHighBits) - (b & ~kHighBits)) ^ ((a ^ ~b) & kHighBits);
+}
+
+template <uint64_t (*op)(uint64_t, uint64_t)>
+void combine(std::array<uint16_t, kStateHashLanes>& lanes,
+             const std::array<uint16_t, kStateHashLanes>& element) {
+  uint64_t a[kStateHashLanes / 4], b[kStateHashLanes / 4];
+  std::memcpy(a, lanes.data(), sizeof a);
+  std::memcpy(b, element.data(), sizeof b);
+  for (size_t i = 0; i < kStateHashLanes / 4; ++i) a[i] = op(a[i], b[i]);
+  std::memcpy(lanes.data(), a, sizeof a);
+}
+
+}  // namespace
+
 void StateHash::add(std::span<const uint8_t> key, std::span<const uint8_t> value) {
-  auto element = state_element_hash(key, value);
-  for (size_t i = 0; i < kStateHashLanes; ++i) lanes_[i] = static_cast<uint16_t>(lanes_[i] + element[i]);
+  combine<add_lanes>(lanes_, state_element_hash(key, value));
 }
 
 void StateHash::remove(std::span<const uint8_t> key, std::span<const uint8_t> value) {
-  auto element = state_element_hash(key, value);
-  for (size_t i = 0; i < kStateHashLanes; ++i) lanes_[i] = static_cast<uint16_t>(lanes_[i] - element[i]);
+  combine<sub_lanes>(lanes_, state_element_hash(key, value));
 }
 
 std::array<uint8_t, kStateHashBytes> StateHash::bytes() const {
   std::array<uint8_t, kStateHashBytes> out{};
-  for (size_t i = 0; i < kStateHashLanes; ++i) {
-    out[2 * i] = static_cast<uint8_t>(lanes_[i]);
-    out[2 * i + 1] = static_cast<uint8_t>(lanes_[i] >> 8);
-  }
+  std::memcpy(out.data(), lanes_.data(), kStateHashBytes);  // little-endian host
   return out;
 }
 
@@ -96,9 +121,7 @@ Expected<StateHash, std::string> StateHash::from_bytes(std::span<const uint8_t> 
                       std::to_string(kStateHashBytes));
   }
   StateHash h;
-  for (size_t i = 0; i < kStateHashLanes; ++i) {
-    h.lanes_[i] = static_cast<uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
-  }
+  std::memcpy(h.lanes_.data(), bytes.data(), kStateHashBytes);  // little-endian host
   return h;
 }
 
