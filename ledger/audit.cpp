@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "ledger/block_record.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/replay.hpp"
 #include "ledger/segment_log.hpp"
@@ -50,6 +51,45 @@ Expected<void, StorageError> check_zero_tail(const SegmentLog& log, uint64_t ind
     }
   }
   return {};
+}
+
+// Where damage to a block is, when one entry is wrong on its own: the first entry whose leaf
+// data does not decode, whose transaction is for another chain, or whose signature fails.
+// Nothing if the body does not split into entries, or no entry is wrong by itself (a changed
+// receipt, say, which only the Merkle root covers). The checksum or the root says that a
+// block is damaged; this says where, when it can.
+struct DamagedEntry {
+  uint64_t entry = 0;
+  uint64_t offset = 0;  // within the body
+  std::string reason;
+};
+
+std::optional<DamagedEntry> find_damaged_entry(std::span<const uint8_t> body,
+                                               std::string_view chain_id) {
+  auto record = decode_block_record(body);
+  if (!record) return std::nullopt;
+  for (size_t i = 0; i < record->leaves.size(); ++i) {
+    std::span<const uint8_t> leaf = record->leaves[i];
+    const uint64_t at = static_cast<uint64_t>(leaf.data() - body.data());
+    auto parts = decode_entry_parts(leaf);
+    if (!parts) return DamagedEntry{i, at + parts.error().offset, parts.error().reason};
+    if (auto ok = check_stateless(parts->transaction, chain_id); !ok) {
+      return DamagedEntry{i, at - 4, "transaction: " + ok.error().reason};
+    }
+  }
+  return std::nullopt;
+}
+
+// Adds to `e`, an error about the block in `body`, the entry that is damaged, if one is.
+StorageError locate(StorageError e, std::span<const uint8_t> body, uint64_t body_at,
+                    std::string_view chain_id) {
+  if (e.entry != StorageError::kNone) return e;
+  if (auto damaged = find_damaged_entry(body, chain_id)) {
+    e.entry = damaged->entry;
+    e.offset = body_at + damaged->offset;
+    e.reason += "; entry " + std::to_string(damaged->entry) + " is damaged: " + damaged->reason;
+  }
+  return e;
 }
 
 StorageError signature_error(SignatureFailure failure) {
@@ -165,8 +205,16 @@ Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned t
       ++segment;
       segment_end = kSegmentHeaderSize;
     }
+    const std::string file = log.segment_path(loc.segment).string();
+    const uint64_t body_at = loc.offset + kFrameHeaderSize;
     auto body = log.read_body(h);
-    if (!body) return unexpected(first_problem(std::move(body).error()));
+    if (!body) {
+      StorageError e = std::move(body).error();
+      if (e.code == StorageError::Code::corrupt) {
+        if (auto raw = log.read_unchecked_body(h)) e = locate(std::move(e), *raw, body_at, log.chain_id());
+      }
+      return unexpected(first_problem(std::move(e)));
+    }
     ChainPosition at;
     at.chain_id = log.chain_id();
     at.previous = h == 0 ? nullptr : &head;
@@ -175,12 +223,11 @@ Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned t
     at.state = &state;
     at.state_hash = &hash;
     auto replayed = replay_block(*body, at);
-    const std::string file = log.segment_path(loc.segment).string();
-    const uint64_t body_at = loc.offset + kFrameHeaderSize;
     if (!replayed) {
       StorageError e = std::move(replayed).error();
       e.file = file;
       e.offset = body_at + (e.offset == StorageError::kNone ? 0 : e.offset);
+      if (e.code == StorageError::Code::corrupt) e = locate(std::move(e), *body, body_at, log.chain_id());
       return unexpected(first_problem(std::move(e)));
     }
     for (size_t i = 0; i < replayed->transactions.size(); ++i) {

@@ -275,7 +275,8 @@ Expected<File*, StorageError> SegmentLog::file(uint64_t segment) const {
   return &*reader_;
 }
 
-Expected<std::vector<uint8_t>, StorageError> SegmentLog::read_body(uint64_t height) const {
+Expected<std::vector<uint8_t>, StorageError> SegmentLog::read_unchecked_body(
+    uint64_t height) const {
   if (height >= records_.size()) {
     StorageError e;
     e.code = StorageError::Code::not_found;
@@ -287,9 +288,18 @@ Expected<std::vector<uint8_t>, StorageError> SegmentLog::read_body(uint64_t heig
   auto f = file(loc.segment);
   if (!f) return unexpected(std::move(f).error());
   std::vector<uint8_t> body(loc.frame.body_length);
+  if (auto ok = (*f)->read_at(loc.offset + kFrameHeaderSize, body); !ok) {
+    return unexpected(ok.error());
+  }
+  return body;
+}
+
+Expected<std::vector<uint8_t>, StorageError> SegmentLog::read_body(uint64_t height) const {
+  auto body = read_unchecked_body(height);
+  if (!body) return body;
+  const RecordLocation& loc = records_[height];
   const uint64_t body_at = loc.offset + kFrameHeaderSize;
-  if (auto ok = (*f)->read_at(body_at, body); !ok) return unexpected(ok.error());
-  if (auto ok = check_body(loc.frame, body); !ok) {
+  if (auto ok = check_body(loc.frame, *body); !ok) {
     StorageError e = error_at(StorageError::Code::corrupt, segment_path(loc.segment), body_at,
                               ok.error().reason);
     e.block = height;

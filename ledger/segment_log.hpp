@@ -95,6 +95,10 @@ class SegmentLog {
   /// with `corrupt` (naming the file, the body's offset and the block) or `io`.
   Expected<std::vector<uint8_t>, StorageError> read_body(uint64_t height) const;
 
+  /// The bytes where the body of record `height` should be, unchecked: for diagnosing a
+  /// body whose checksum fails. Fails with `io` or `corrupt` (the file ends first).
+  Expected<std::vector<uint8_t>, StorageError> read_unchecked_body(uint64_t height) const;
+
   /// Appends `body` as the record of block `height` (which must be record_count()) and
   /// fdatasyncs it: one write and one sync per record. If the record does not fit in the
   /// last segment, a new segment is created first (preallocated and synced, then renamed

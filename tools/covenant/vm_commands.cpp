@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "tools/covenant/json.hpp"
 #include "tools/covenant/program_file.hpp"
 #include "vm/disassembler.hpp"
 #include "vm/hex.hpp"
@@ -23,28 +24,6 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return static_cast<bool>(out);
-}
-
-/// `text` as a JSON string literal, quotes included.
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 /// "42,7,-1" -> the values as consecutive little-endian 64-bit words.
