@@ -75,10 +75,14 @@ Expected<Ledger, StorageError> Ledger::open(const fs::path& dir, OpenMode mode) 
   }
   auto lock = DirectoryLock::acquire(dir / "LOCK", writable);
   if (!lock) return unexpected(std::move(lock).error());
-  auto state = WorldState::open(dir / "state", writable);
-  if (!state) return unexpected(std::move(state).error());
   auto segments = SegmentLog::open(dir / "log", writable);
   if (!segments) return unexpected(std::move(segments).error());
+  // The world state is derived from the log: without it, a writer rebuilds it by replaying
+  // every block (and then discards nothing, since nothing says what was acknowledged).
+  const bool rebuild = writable && !fs::exists(dir / "state", ec);
+  auto state = rebuild ? WorldState::create(dir / "state", segments->chain_id())
+                       : WorldState::open(dir / "state", writable);
+  if (!state) return unexpected(std::move(state).error());
   if (state->meta().chain_id != segments->chain_id()) {
     StorageError e = make_error(StorageError::Code::corrupt,
                                 "the world state is for chain \"" + state->meta().chain_id +
@@ -88,7 +92,16 @@ Expected<Ledger, StorageError> Ledger::open(const fs::path& dir, OpenMode mode) 
   }
   Ledger ledger(dir, std::move(lock).value(), std::move(segments).value(),
                 std::move(state).value(), writable);
-  if (auto ok = ledger.recover(); !ok) return unexpected(ok.error());
+  ledger.recovery_.rebuilt_state = rebuild;
+  if (auto ok = ledger.recover(); !ok) {
+    if (rebuild) {
+      // A half-rebuilt state would pass for one that records acknowledgements: remove it
+      // (closing it first, still under the lock), so that the next open rebuilds again.
+      { WorldState closed = std::move(ledger.state_); }
+      fs::remove_all(dir / "state", ec);
+    }
+    return unexpected(ok.error());
+  }
   return ledger;
 }
 
@@ -174,6 +187,18 @@ Expected<void, StorageError> Ledger::recover() {
       head_ = header;
       if (h == 0) proposer_ = header.proposer;
       ++recovery_.replayed_blocks;
+    }
+    if ((torn || segments_.scan_stop()) && recovery_.rebuilt_state) {
+      StorageError e = torn ? *torn
+                            : make_error(StorageError::Code::corrupt, segments_.scan_stop()->reason,
+                                         records);
+      if (!torn) {
+        e.file = segments_.segment_path(segments_.scan_stop()->segment).string();
+        e.offset = segments_.scan_stop()->offset;
+      }
+      e.reason += " (while rebuilding the world state, which would have said whether this "
+                  "block was acknowledged: nothing is discarded)";
+      return unexpected(std::move(e));
     }
     if (torn || segments_.scan_stop()) {
       if (torn) {

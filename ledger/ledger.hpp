@@ -60,6 +60,8 @@ struct RecoveryReport {
   uint64_t replayed_blocks = 0;
   /// read_only: log records beyond the world state that were left alone.
   uint64_t ignored_records = 0;
+  /// The world state was missing and was rebuilt by replaying the whole log.
+  bool rebuilt_state = false;
 };
 
 /// A block read back from the log: its record body and the decoded record, whose spans
@@ -93,7 +95,8 @@ class Ledger {
 
   /// Opens the ledger in `dir`, recovering it when `mode` is read_write: torn bytes after
   /// the last acknowledged block are zeroed, blocks the log holds but the state has not
-  /// applied are replayed into it. Fails with `not_found`, `busy`, `corrupt` (damage to an
+  /// applied are replayed into it. A missing `state/` is rebuilt by replaying every block
+  /// (read_write only; any damage is then an error). Fails with `not_found`, `busy`, `corrupt` (damage to an
   /// acknowledged block, or log and state that disagree: the message names the file, the
   /// offset and the block; nothing is changed), `io` or `state`.
   static Expected<Ledger, StorageError> open(const std::filesystem::path& dir, OpenMode mode);
