@@ -33,6 +33,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory release
 	@./build/bin/covenant-bench
+	@./build/bin/covenant-ledger-bench
 
 clean:
 	rm -rf build

@@ -174,6 +174,9 @@ Expected<void, BlockFieldError> validate_receipt(const Receipt& receipt);
 /// `validate_receipt` fails.
 Expected<std::vector<uint8_t>, BlockFieldError> encode_receipt(const Receipt& receipt);
 
+/// `encode_receipt`, appended to `out` (which is unchanged on failure).
+Expected<void, BlockFieldError> append_receipt(std::vector<uint8_t>& out, const Receipt& receipt);
+
 /// Parses canonical receipt bytes: checks every length against its limit, then against the
 /// remaining input, before reading or allocating; rejects anything `validate_receipt`
 /// rejects and trailing bytes. Whatever it accepts re-encodes to exactly `bytes`. Fails

@@ -4,6 +4,7 @@
 
 #include "ledger/codec.hpp"
 #include "ledger/hasher.hpp"
+#include "ledger/parallel.hpp"
 #include "ledger/replay.hpp"
 #include "ledger/transition.hpp"
 #include "ledger/tx.hpp"
@@ -14,6 +15,11 @@ namespace covenant::ledger {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Below this many entries per thread, starting threads costs more than hashing saves.
+constexpr size_t kLeavesPerThread = 512;
+// The record buffer is kept between appends up to this size (a rare huge block's is not).
+constexpr size_t kKeptBufferSize = size_t{64} << 20;
 
 StorageError make_error(StorageError::Code code, std::string reason,
                         uint64_t block = StorageError::kNone,
@@ -316,44 +322,53 @@ Expected<BlockHeader, StorageError> Ledger::append_block(std::span<const BlockIt
   apply_delta(state_hash, *delta);
 
   // The record body: room for the header, then each entry's length and leaf data, which is
-  // hashed where it lies once the body has stopped growing.
-  std::vector<std::vector<uint8_t>> receipts;
-  receipts.reserve(items.size());
+  // hashed where it lies once the body has stopped growing. Sizes are checked first, so that
+  // a rejection costs nothing and the body is allocated once.
   size_t body_size = kEncodedHeaderSize;
   for (size_t i = 0; i < items.size(); ++i) {
-    auto receipt = encode_receipt(items[i].receipt);
-    if (!receipt) {
-      return unexpected(make_error(Code::rejected, "receipt: " + receipt.error().reason, height, i));
+    const Receipt& receipt = items[i].receipt;
+    if (auto ok = validate_receipt(receipt); !ok) {
+      return unexpected(make_error(Code::rejected, "receipt: " + ok.error().reason, height, i));
     }
-    body_size += 12 + items[i].tx.bytes().size() + receipt->size();
+    body_size += 12 + items[i].tx.bytes().size() + kMinEncodedReceiptSize + receipt.reason.size();
+    for (const auto& event : receipt.events) body_size += 4 + event.size();
     if (body_size > kMaxRecordBody) {
       return unexpected(make_error(Code::rejected,
                                    "the block's record exceeds " +
                                        std::to_string(kMaxRecordBody) + " bytes",
                                    height, i));
     }
-    receipts.push_back(std::move(receipt).value());
   }
-  std::vector<uint8_t> body(kEncodedHeaderSize);
+  // The buffer is kept from block to block: a fresh one costs a page fault per 4 KiB.
+  std::vector<uint8_t>& body = record_buffer_;
+  body.assign(kEncodedHeaderSize, 0);
   body.reserve(body_size);
-  std::vector<size_t> leaf_at;
-  leaf_at.reserve(items.size());
+  std::vector<size_t> leaf_at(items.size() + 1);
+  auto set_u32 = [&body](size_t at, size_t value) {
+    for (int b = 0; b < 4; ++b) body[at + b] = static_cast<uint8_t>(value >> (8 * b));
+  };
   for (size_t i = 0; i < items.size(); ++i) {
     const std::vector<uint8_t>& tx = items[i].tx.bytes();
-    const std::vector<uint8_t>& receipt = receipts[i];
-    put_u32(body, static_cast<uint32_t>(8 + tx.size() + receipt.size()));
-    leaf_at.push_back(body.size());
+    put_u32(body, 0);  // the leaf length, set below
+    leaf_at[i] = body.size();
     put_u32(body, static_cast<uint32_t>(tx.size()));
     body.insert(body.end(), tx.begin(), tx.end());
-    put_u32(body, static_cast<uint32_t>(receipt.size()));
-    body.insert(body.end(), receipt.begin(), receipt.end());
+    const size_t receipt_at = body.size();
+    put_u32(body, 0);  // the receipt length, set below
+    (void)append_receipt(body, items[i].receipt);  // validated above
+    set_u32(receipt_at, body.size() - receipt_at - 4);
+    set_u32(leaf_at[i] - 4, body.size() - leaf_at[i]);
   }
+  leaf_at[items.size()] = body.size() + 4;  // where a next entry's leaf would start
   std::vector<Hash> leaves(items.size());
-  Hasher& hasher = thread_hasher();
-  for (size_t i = 0; i < items.size(); ++i) {
-    size_t end = i + 1 < items.size() ? leaf_at[i + 1] - 4 : body.size();
-    leaves[i] = hasher.hash_leaf(std::span(body).subspan(leaf_at[i], end - leaf_at[i]));
-  }
+  parallel_for(items.size(), parallel_threads(items.size(), kLeavesPerThread),
+               [&](size_t begin, size_t end) {
+                 Hasher& hasher = thread_hasher();
+                 for (size_t i = begin; i < end; ++i) {
+                   leaves[i] = hasher.hash_leaf(std::span(body).subspan(
+                       leaf_at[i], leaf_at[i + 1] - 4 - leaf_at[i]));
+                 }
+               });
 
   CompactRange log = state_.meta().log;
   auto header = make_block_from_leaves(genesis ? nullptr : &head_, leaves, time_ms,
@@ -385,6 +400,7 @@ Expected<BlockHeader, StorageError> Ledger::append_block(std::span<const BlockIt
     return unexpected(std::move(e));
   }
   head_ = *header;
+  if (body.capacity() > kKeptBufferSize) body = std::vector<uint8_t>();
   return *header;
 }
 

@@ -163,6 +163,7 @@ class Ledger {
   BlockHeader head_;
   PublicKey proposer_{};
   RecoveryReport recovery_;
+  std::vector<uint8_t> record_buffer_;  // the body of the block being appended
 };
 
 }  // namespace covenant::ledger

@@ -86,6 +86,10 @@ Hash range_hash(Hasher& hasher, std::span<const Hash> leaf_hashes, uint64_t begi
 std::vector<Hash> proof_hashes(Hasher& hasher, std::span<const Hash> leaf_hashes,
                                std::span<const ProofNode> plan);
 
+/// The root of the perfect tree over `leaf_hashes`, whose number must be a power of two
+/// (RFC 9162 MTH; for one leaf, the leaf hash itself). n - 1 node hashes.
+Hash perfect_subtree_root(Hasher& hasher, std::span<const Hash> leaf_hashes);
+
 /// The compact range [0, size): the roots of the perfect subtrees that the binary
 /// decomposition of `size` splits the tree into, largest (leftmost) first — at most 64
 /// hashes. Appending a leaf and computing the root are O(log n) hashes; nothing else of
@@ -114,6 +118,15 @@ class CompactRange {
   /// new leaf completes (one per trailing 1 bit of the old size). Amortised O(1) hashes,
   /// O(log n) worst case. Precondition: size() < 2^64 - 1.
   void append(Hasher& hasher, const Hash& leaf_hash);
+
+  /// Appends a whole perfect subtree of 2^level leaves whose root is `subtree_root` (as
+  /// `perfect_subtree_root` computes it): the same as appending its leaves one by one.
+  /// Precondition: size() is a multiple of 2^level (the subtree is aligned).
+  void append_subtree(Hasher& hasher, unsigned level, const Hash& subtree_root);
+
+  /// Appends `leaf_hashes` in order, the same as `append` on each, hashing the perfect
+  /// subtrees they complete on up to `threads` threads.
+  void append_all(std::span<const Hash> leaf_hashes, unsigned threads);
 
   /// MTH of the leaves so far (RFC 9162 §2.1.1): the empty root for size 0, otherwise the
   /// right-to-left fold of `hashes()`. O(log n) hashes.

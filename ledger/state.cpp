@@ -11,7 +11,7 @@ void apply_delta(StateHash& hash, const StateDelta& delta) {
 
 Expected<std::optional<std::vector<uint8_t>>, StorageError> MemoryState::get(
     std::span<const uint8_t> key) const {
-  auto it = entries_.find(std::vector<uint8_t>(key.begin(), key.end()));
+  auto it = entries_.find(key);
   if (it == entries_.end()) return std::optional<std::vector<uint8_t>>();
   return std::optional<std::vector<uint8_t>>(it->second);
 }

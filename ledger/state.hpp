@@ -6,6 +6,7 @@
 /// tests. The durable state is `WorldState` (LMDB); docs/ledger.md, "World state".
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -28,9 +29,20 @@ struct StateChange {
   friend bool operator==(const StateChange&, const StateChange&) = default;
 };
 
+/// The order of keys: unsigned lexicographic, a proper prefix first, exactly as memcmp and
+/// LMDB's default comparator order them. Transparent: looks up spans without copying them.
+struct ByteOrder {
+  using is_transparent = void;
+  bool operator()(std::span<const uint8_t> a, std::span<const uint8_t> b) const {
+    const size_t n = a.size() < b.size() ? a.size() : b.size();
+    const int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
+    return c != 0 ? c < 0 : a.size() < b.size();
+  }
+};
+
 /// A block's changes to the state, ordered by key so that applying and hashing them is
 /// deterministic.
-using StateDelta = std::map<std::vector<uint8_t>, StateChange>;
+using StateDelta = std::map<std::vector<uint8_t>, StateChange, ByteOrder>;
 
 /// Updates `hash` for `delta`: for each key, removes its pair before (if any) and adds its
 /// pair after (if any).
@@ -59,13 +71,15 @@ class MemoryState : public StateReader {
   void apply(const StateDelta& delta);
 
   /// Every key and value, in key order.
-  const std::map<std::vector<uint8_t>, std::vector<uint8_t>>& entries() const { return entries_; }
+  const std::map<std::vector<uint8_t>, std::vector<uint8_t>, ByteOrder>& entries() const {
+    return entries_;
+  }
 
   /// The state hash of `entries()`, computed from scratch.
   StateHash hash() const;
 
  private:
-  std::map<std::vector<uint8_t>, std::vector<uint8_t>> entries_;
+  std::map<std::vector<uint8_t>, std::vector<uint8_t>, ByteOrder> entries_;
 };
 
 }  // namespace covenant::ledger

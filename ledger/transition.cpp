@@ -9,7 +9,9 @@
 namespace covenant::ledger {
 
 std::vector<uint8_t> nonce_key(const PublicKey& signer) {
-  std::vector<uint8_t> key(kNonceKeyPrefix.begin(), kNonceKeyPrefix.end());
+  std::vector<uint8_t> key;
+  key.reserve(kNonceKeyPrefix.size() + signer.size());
+  key.insert(key.end(), kNonceKeyPrefix.begin(), kNonceKeyPrefix.end());
   key.insert(key.end(), signer.begin(), signer.end());
   return key;
 }
