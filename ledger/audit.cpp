@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "ledger/block_record.hpp"
@@ -186,7 +187,9 @@ Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned t
   CompactRange tree;
   BlockHeader head;
   PublicKey proposer{};
-  SignatureChecker checker(threads);
+  // The main thread reads, decodes and hashes; the others check signatures.
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  SignatureChecker checker(threads - 1);
   // A problem found by replaying is reported only after the signatures of the blocks
   // before it are known: an earlier bad signature is the first problem.
   auto first_problem = [&](StorageError e) {

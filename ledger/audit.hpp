@@ -41,8 +41,9 @@ struct AuditReport {
 /// Audits the ledger in `dir` under a shared lock, changing nothing. Checks, block by block
 /// in log order: every segment header; every frame and body checksum; the bytes after the
 /// last record of every segment are zero; every record decodes canonically; every
-/// transaction is for this chain and its signature verifies (on `threads` threads, 0 = one
-/// per CPU); heights, previous hashes and times chain; log sizes and roots match the
+/// transaction is for this chain and its signature verifies (the main thread reads, decodes
+/// and hashes, `threads` - 1 others check signatures; `threads` 0 means one per CPU, 1 does
+/// everything on the caller's thread); heights, previous hashes and times chain; log sizes and roots match the
 /// recomputed Merkle tree; every block is signed by the genesis proposer; nonces follow
 /// their rule; every state commitment matches the state replayed from genesis. Then the
 /// world state on disk must be exactly the replayed one (same keys and values, head, hash

@@ -12,11 +12,9 @@ constexpr size_t kMaxQueuedJobs = 4096;
 constexpr size_t kMaxQueuedBytes = size_t{64} << 20;
 }  // namespace
 
-SignatureChecker::SignatureChecker(unsigned threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  if (threads == 1) return;  // inline
-  workers_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+SignatureChecker::SignatureChecker(unsigned workers) {
+  workers_.reserve(workers);
+  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
 }
 
 SignatureChecker::~SignatureChecker() {

@@ -42,8 +42,8 @@ struct SignatureFailure {
 /// or movable; destroying it waits for the queued work.
 class SignatureChecker {
  public:
-  /// `threads` workers (0: one per CPU). With one thread, `submit` checks inline.
-  explicit SignatureChecker(unsigned threads);
+  /// `workers` threads; with 0, `submit` checks inline on the caller's thread.
+  explicit SignatureChecker(unsigned workers);
   ~SignatureChecker();
   SignatureChecker(const SignatureChecker&) = delete;
   SignatureChecker& operator=(const SignatureChecker&) = delete;

@@ -480,7 +480,7 @@ void add_ledger_commands(CLI::App& app, int& exit_code) {
   CLI::App* verify_cmd = ledger->add_subcommand(
       "verify", "Re-check every byte, hash, signature, link and state commitment; name the first problem");
   add_dir(verify_cmd, verify->dir);
-  verify_cmd->add_option("--threads", verify->threads, "Signature-checking threads (default: one per CPU)");
+  verify_cmd->add_option("--threads", verify->threads, "Threads, the signature checkers included (default: one per CPU)");
   verify_cmd->add_flag("--json", verify->json, "Print one JSON object");
   verify_cmd->callback([verify, &exit_code] { exit_code = run_verify(*verify); });
 
