@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/report.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/ledger.hpp"
@@ -226,9 +227,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      const bool aggregate = r.run_type == Run::RT_Aggregate;
-      if (aggregate ? r.aggregate_name != "median" : r.repetitions > 1) continue;
+      if (!summary_run(r)) continue;
       Result& out = results_[r.run_name.function_name];  // without "/iterations:..." and so on
       if (auto it = r.counters.find("items_per_second"); it != r.counters.end()) out.items = it->second;
       if (auto it = r.counters.find("bytes_per_second"); it != r.counters.end()) out.bytes = it->second;
@@ -342,14 +341,10 @@ int main(int argc, char** argv) {
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
 
-  std::vector<std::string> args = {argv[0], "--benchmark_repetitions=3",
-                                   "--benchmark_report_aggregates_only=true"};
-  args.insert(args.end(), argv + 1, argv + argc);
-  std::vector<char*> arg_ptrs;
-  for (std::string& a : args) arg_ptrs.push_back(a.data());
-  int arg_count = static_cast<int>(arg_ptrs.size());
-  benchmark::Initialize(&arg_count, arg_ptrs.data());
-  if (benchmark::ReportUnrecognizedArguments(arg_count, arg_ptrs.data())) return 1;
+  if (!initialize_benchmarks(argc, argv,
+                             {"--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true"})) {
+    return 1;
+  }
   RatioReporter reporter(isatty(STDOUT_FILENO) ? RatioReporter::OO_ColorTabular
                                                : RatioReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);

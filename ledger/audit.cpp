@@ -23,12 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 StorageError corrupt_at(std::string file, uint64_t offset, std::string reason) {
-  StorageError e;
-  e.code = StorageError::Code::corrupt;
-  e.file = std::move(file);
-  e.offset = offset;
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(StorageError::Code::corrupt, std::move(reason)).in(std::move(file), offset);
 }
 
 // The bytes of segment `index` from `end` (just past its last record) to its capacity must
@@ -94,11 +89,9 @@ StorageError locate(StorageError e, std::span<const uint8_t> body, uint64_t body
 }
 
 StorageError signature_error(SignatureFailure failure) {
-  StorageError e = corrupt_at(std::move(failure.tag.file), failure.tag.offset,
-                              "transaction signature: " + failure.error.reason);
-  e.block = failure.tag.block;
-  e.entry = failure.tag.entry;
-  return e;
+  return corrupt_at(std::move(failure.tag.file), failure.tag.offset,
+                    "transaction signature: " + failure.error.reason)
+      .at(failure.tag.block, failure.tag.entry);
 }
 
 // Compares the world state on disk with the state replayed from the log.
@@ -166,11 +159,8 @@ Expected<uint64_t, StorageError> compare_state(const fs::path& dir, const Memory
 Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned threads) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    StorageError e;
-    e.code = StorageError::Code::not_found;
-    e.file = dir.string();
-    e.reason = "no such ledger directory";
-    return unexpected(std::move(e));
+    return unexpected(
+        StorageError::of(StorageError::Code::not_found, "no such ledger directory").in(dir.string()));
   }
   auto lock = DirectoryLock::acquire(dir / "LOCK", false);
   if (!lock) return unexpected(std::move(lock).error());

@@ -221,7 +221,16 @@ Expected<void, BlockError> check_leaves_and_signature(const BlockHeader& header,
   return {};
 }
 
-Expected<void, BlockError> check_entry_count(const BlockHeader& header, size_t count) {
+// The checks of `verify_block` before the entries: the header against its predecessor and
+// the log before it, then its entry count against the `count` entries supplied.
+Expected<void, BlockError> check_header_link(const BlockHeader* previous,
+                                             const BlockHeader& header,
+                                             const CompactRange& log_before, size_t count) {
+  if (auto ok = check_link(previous, header.height, header.previous_hash, header.time_ms,
+                           log_before);
+      !ok) {
+    return ok;
+  }
   if (header.entry_count == count) return {};
   return unexpected(block_error(BlockError::Code::entry_count,
                                 "header says " + std::to_string(header.entry_count) +
@@ -518,12 +527,7 @@ Expected<BlockHeader, BlockError> make_block_from_leaves(const BlockHeader* prev
 Expected<void, BlockError> verify_block(const BlockHeader* previous, const BlockHeader& header,
                                         std::span<const Entry> entries,
                                         CompactRange& log_before) {
-  if (auto ok = check_link(previous, header.height, header.previous_hash, header.time_ms,
-                           log_before);
-      !ok) {
-    return ok;
-  }
-  if (auto ok = check_entry_count(header, entries.size()); !ok) return ok;
+  if (auto ok = check_header_link(previous, header, log_before, entries.size()); !ok) return ok;
   auto leaves = entry_leaves(entries, true);
   if (!leaves) return unexpected(std::move(leaves).error());
   return check_leaves_and_signature(header, *leaves, log_before);
@@ -533,12 +537,9 @@ Expected<void, BlockError> verify_block_leaves(const BlockHeader* previous,
                                                const BlockHeader& header,
                                                std::span<const Hash> leaf_hashes,
                                                CompactRange& log_before) {
-  if (auto ok = check_link(previous, header.height, header.previous_hash, header.time_ms,
-                           log_before);
-      !ok) {
+  if (auto ok = check_header_link(previous, header, log_before, leaf_hashes.size()); !ok) {
     return ok;
   }
-  if (auto ok = check_entry_count(header, leaf_hashes.size()); !ok) return ok;
   return check_leaves_and_signature(header, leaf_hashes, log_before);
 }
 

@@ -15,11 +15,9 @@ namespace covenant::ledger {
 namespace {
 
 StorageError io_error(const std::string& path, const std::string& what, int error) {
-  StorageError e;
-  e.code = error == ENOENT ? StorageError::Code::not_found : StorageError::Code::io;
-  e.file = path;
-  e.reason = what + ": " + std::strerror(error);
-  return e;
+  return StorageError::of(error == ENOENT ? StorageError::Code::not_found : StorageError::Code::io,
+                          what + ": " + std::strerror(error))
+      .in(path);
 }
 
 }  // namespace
@@ -72,12 +70,10 @@ Expected<void, StorageError> File::read_at(uint64_t offset, std::span<uint8_t> o
       return unexpected(std::move(e));
     }
     if (n == 0) {
-      StorageError e;
-      e.code = StorageError::Code::corrupt;
-      e.file = path_;
-      e.offset = offset + done;
-      e.reason = "file ends " + std::to_string(out.size() - done) + " bytes too early";
-      return unexpected(std::move(e));
+      return unexpected(StorageError::of(StorageError::Code::corrupt,
+                                         "file ends " + std::to_string(out.size() - done) +
+                                             " bytes too early")
+                            .in(path_, offset + done));
     }
     done += static_cast<size_t>(n);
   }
@@ -149,12 +145,10 @@ Expected<std::vector<uint8_t>, StorageError> read_whole_file(const std::filesyst
   auto size = f->size();
   if (!size) return unexpected(std::move(size).error());
   if (*size > max_size) {
-    StorageError e;
-    e.code = StorageError::Code::corrupt;
-    e.file = path.string();
-    e.reason = std::to_string(*size) + " bytes, more than the " + std::to_string(max_size) +
-               " expected";
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::corrupt,
+                                       std::to_string(*size) + " bytes, more than the " +
+                                           std::to_string(max_size) + " expected")
+                          .in(path.string()));
   }
   std::vector<uint8_t> bytes(static_cast<size_t>(*size));
   if (auto ok = f->read_at(0, bytes); !ok) return unexpected(ok.error());
@@ -168,11 +162,9 @@ Expected<DirectoryLock, StorageError> DirectoryLock::acquire(
   if (::flock(f->fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
     int error = errno;
     if (error == EWOULDBLOCK) {
-      StorageError e;
-      e.code = StorageError::Code::busy;
-      e.file = lock_file.string();
-      e.reason = "the ledger is in use by another process";
-      return unexpected(std::move(e));
+      return unexpected(StorageError::of(StorageError::Code::busy,
+                                         "the ledger is in use by another process")
+                            .in(lock_file.string()));
     }
     return unexpected(io_error(lock_file.string(), "cannot lock", error));
   }

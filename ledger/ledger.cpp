@@ -24,12 +24,7 @@ constexpr size_t kKeptBufferSize = size_t{64} << 20;
 StorageError make_error(StorageError::Code code, std::string reason,
                         uint64_t block = StorageError::kNone,
                         uint64_t entry = StorageError::kNone) {
-  StorageError e;
-  e.code = code;
-  e.block = block;
-  e.entry = entry;
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(code, std::move(reason)).at(block, entry);
 }
 
 }  // namespace

@@ -10,17 +10,11 @@ namespace covenant::ledger {
 namespace {
 
 StorageError invalid(std::string reason) {
-  StorageError e;
-  e.code = StorageError::Code::invalid_argument;
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(StorageError::Code::invalid_argument, std::move(reason));
 }
 
 StorageError internal(std::string reason) {
-  StorageError e;
-  e.code = StorageError::Code::internal;
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(StorageError::Code::internal, std::move(reason));
 }
 
 // The leaf hashes of the first `count` entries, read block by block from genesis. When

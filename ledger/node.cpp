@@ -16,11 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 StorageError error(StorageError::Code code, std::string file, std::string reason) {
-  StorageError e;
-  e.code = code;
-  e.file = std::move(file);
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(code, std::move(reason)).in(std::move(file));
 }
 
 }  // namespace

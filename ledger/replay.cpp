@@ -31,14 +31,12 @@ constexpr size_t kProposerAt = 129;
 // magic, version and the chain id length.
 constexpr size_t kChainIdInLeaf = 4 + 6;
 
+// An error about block `block`; `offset` is within its body (the caller adds where the body
+// is and names the file).
 StorageError corrupt(uint64_t block, size_t offset, std::string reason,
                      uint64_t entry = StorageError::kNone) {
-  StorageError e;
-  e.code = StorageError::Code::corrupt;
-  e.block = block;
-  e.entry = entry;
+  StorageError e = StorageError::of(StorageError::Code::corrupt, std::move(reason)).at(block, entry);
   e.offset = offset;
-  e.reason = std::move(reason);
   return e;
 }
 
@@ -87,11 +85,7 @@ Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body
   if (auto ok = verify_block_leaves(at.previous, header, out.leaf_hashes, out.log); !ok) {
     const BlockError& e = ok.error();
     if (e.code == BlockError::Code::internal) {
-      StorageError internal;
-      internal.code = StorageError::Code::internal;
-      internal.block = height;
-      internal.reason = e.reason;
-      return unexpected(std::move(internal));
+      return unexpected(StorageError::of(StorageError::Code::internal, e.reason).at(height));
     }
     return unexpected(corrupt(expected_height, header_field_offset(e.code),
                               std::string(block_error_name(e.code)) + ": " + e.reason));

@@ -29,6 +29,14 @@ Expected<void, DecodeError> check_crc(std::span<const uint8_t> bytes, size_t at,
   return unexpected(DecodeError{at, std::string(what) + " checksum mismatch (damaged or torn)"});
 }
 
+// Fixed-size structures are decoded from exactly their size.
+Expected<void, DecodeError> check_size(std::span<const uint8_t> bytes, size_t expected,
+                                       const char* what) {
+  if (bytes.size() == expected) return {};
+  return unexpected(DecodeError{0, std::string(what) + " has " + std::to_string(bytes.size()) +
+                                       " bytes, expected " + std::to_string(expected)});
+}
+
 template <size_t N>
 std::array<uint8_t, N> to_array(const std::vector<uint8_t>& v) {
   std::array<uint8_t, N> out{};
@@ -54,10 +62,8 @@ std::array<uint8_t, kSegmentHeaderSize> encode_segment_header(const SegmentHeade
 }
 
 Expected<SegmentHeader, DecodeError> decode_segment_header(std::span<const uint8_t> bytes) {
-  if (bytes.size() != kSegmentHeaderSize) {
-    return unexpected(DecodeError{0, "segment header has " + std::to_string(bytes.size()) +
-                                         " bytes, expected " +
-                                         std::to_string(kSegmentHeaderSize)});
+  if (auto ok = check_size(bytes, kSegmentHeaderSize, "segment header"); !ok) {
+    return unexpected(ok.error());
   }
   if (auto ok = check_crc(bytes, kSegmentCrcAt, "segment header"); !ok) {
     return unexpected(ok.error());
@@ -105,9 +111,8 @@ std::array<uint8_t, kFrameHeaderSize> encode_frame_header(const FrameHeader& fra
 }
 
 Expected<FrameHeader, DecodeError> decode_frame_header(std::span<const uint8_t> bytes) {
-  if (bytes.size() != kFrameHeaderSize) {
-    return unexpected(DecodeError{0, "frame header has " + std::to_string(bytes.size()) +
-                                         " bytes, expected " + std::to_string(kFrameHeaderSize)});
+  if (auto ok = check_size(bytes, kFrameHeaderSize, "frame header"); !ok) {
+    return unexpected(ok.error());
   }
   if (auto ok = check_crc(bytes, kFrameCrcAt, "frame header"); !ok) {
     return unexpected(ok.error());

@@ -20,19 +20,11 @@ constexpr size_t kChunk = 1 << 20;
 
 StorageError error_at(StorageError::Code code, const fs::path& file, uint64_t offset,
                       std::string reason) {
-  StorageError e;
-  e.code = code;
-  e.file = file.string();
-  e.offset = offset;
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(code, std::move(reason)).in(file.string(), offset);
 }
 
 StorageError invalid(std::string reason) {
-  StorageError e;
-  e.code = StorageError::Code::invalid_argument;
-  e.reason = std::move(reason);
-  return e;
+  return StorageError::of(StorageError::Code::invalid_argument, std::move(reason));
 }
 
 // The index in a segment file name "<digits>.seg", or nothing for any other name.
@@ -278,11 +270,10 @@ Expected<File*, StorageError> SegmentLog::file(uint64_t segment) const {
 Expected<std::vector<uint8_t>, StorageError> SegmentLog::read_unchecked_body(
     uint64_t height) const {
   if (height >= records_.size()) {
-    StorageError e;
-    e.code = StorageError::Code::not_found;
-    e.block = height;
-    e.reason = "no such block (the log holds " + std::to_string(records_.size()) + ")";
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::not_found,
+                                       "no such block (the log holds " +
+                                           std::to_string(records_.size()) + ")")
+                          .at(height));
   }
   const RecordLocation& loc = records_[height];
   auto f = file(loc.segment);
@@ -300,20 +291,17 @@ Expected<std::vector<uint8_t>, StorageError> SegmentLog::read_body(uint64_t heig
   const RecordLocation& loc = records_[height];
   const uint64_t body_at = loc.offset + kFrameHeaderSize;
   if (auto ok = check_body(loc.frame, *body); !ok) {
-    StorageError e = error_at(StorageError::Code::corrupt, segment_path(loc.segment), body_at,
-                              ok.error().reason);
-    e.block = height;
-    return unexpected(std::move(e));
+    return unexpected(
+        error_at(StorageError::Code::corrupt, segment_path(loc.segment), body_at, ok.error().reason)
+            .at(height));
   }
   return body;
 }
 
 Expected<void, StorageError> SegmentLog::append(uint64_t height, std::span<const uint8_t> body) {
   if (failed_) {
-    StorageError e;
-    e.code = StorageError::Code::internal;
-    e.reason = "an earlier write failed; reopen the ledger to recover";
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::internal,
+                                       "an earlier write failed; reopen the ledger to recover"));
   }
   if (!writer_) return unexpected(invalid("the log is open read-only"));
   if (scan_stop_) return unexpected(invalid("the torn end of the log must be discarded first"));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace covenant::ledger {
 
@@ -39,6 +40,27 @@ struct StorageError {
   uint64_t entry = kNone;
   /// One line, no trailing period.
   std::string reason;
+
+  /// An error of `code` for `reason`, nothing known yet about where: `in` and `at` add that,
+  /// e.g. `StorageError::of(Code::corrupt, "...").in(path, offset).at(height)`.
+  static StorageError of(Code code, std::string reason) {
+    StorageError e;
+    e.code = code;
+    e.reason = std::move(reason);
+    return e;
+  }
+  /// This error, located in the file `path`, at byte `byte` if known.
+  StorageError in(std::string path, uint64_t byte = kNone) && {
+    file = std::move(path);
+    offset = byte;
+    return std::move(*this);
+  }
+  /// This error, located at block `height` and, if known, its entry `index`.
+  StorageError at(uint64_t height, uint64_t index = kNone) && {
+    block = height;
+    entry = index;
+    return std::move(*this);
+  }
 
   /// "<file> at byte <offset>: block <block>, entry <entry>: <reason>", leaving out what is
   /// unknown. One line.

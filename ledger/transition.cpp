@@ -36,10 +36,9 @@ Expected<std::optional<uint64_t>, StorageError> read_nonce(const StateReader& st
   if (!*value) return std::optional<uint64_t>();
   const std::vector<uint8_t>& bytes = **value;
   if (bytes.size() != 8) {
-    StorageError e;
-    e.code = StorageError::Code::corrupt;
-    e.reason = "stored nonce has " + std::to_string(bytes.size()) + " bytes, expected 8";
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::corrupt,
+                                       "stored nonce has " + std::to_string(bytes.size()) +
+                                           " bytes, expected 8"));
   }
   ByteReader r(bytes);
   return std::optional<uint64_t>(r.take_le(8, "nonce").value());
@@ -70,11 +69,8 @@ Expected<StateDelta, StorageError> nonce_transition(const StateReader& state,
   NonceBook book(start);
   for (size_t i = 0; i < uses.size(); ++i) {
     if (auto ok = book.accept(uses[i].signer, uses[i].nonce); !ok) {
-      StorageError e;
-      e.code = StorageError::Code::rejected;
-      e.entry = i;
-      e.reason = ok.error().reason;
-      return unexpected(std::move(e));
+      return unexpected(StorageError::of(StorageError::Code::rejected, ok.error().reason)
+                            .at(StorageError::kNone, i));
     }
   }
   StateDelta delta;

@@ -54,11 +54,17 @@ struct TxnGuard {
 }  // namespace
 
 StorageError WorldState::error(const char* what, int rc) const {
-  StorageError e;
-  e.code = is_damage(rc) ? StorageError::Code::corrupt : StorageError::Code::state;
-  e.file = data_file().string();
-  e.reason = std::string(what) + ": " + mdb_strerror(rc);
-  return e;
+  return StorageError::of(is_damage(rc) ? StorageError::Code::corrupt : StorageError::Code::state,
+                          std::string(what) + ": " + mdb_strerror(rc))
+      .in(data_file().string());
+}
+
+Expected<MDB_txn*, StorageError> WorldState::begin(bool write) const {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, write ? 0 : MDB_RDONLY, &txn); rc != 0) {
+    return unexpected(error("mdb_txn_begin", rc));
+  }
+  return txn;
 }
 
 WorldState::WorldState(WorldState&& other) noexcept
@@ -108,10 +114,9 @@ Expected<void, StorageError> WorldState::open_env(bool writable) {
   MDB_envinfo info;
   if (mdb_env_info(env_, &info) == 0) map_size_ = info.me_mapsize;
 
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, writable ? 0 : MDB_RDONLY, &txn); rc != 0) {
-    return unexpected(error("mdb_txn_begin", rc));
-  }
+  auto begun = begin(writable);
+  if (!begun) return unexpected(std::move(begun).error());
+  MDB_txn* txn = *begun;
   TxnGuard guard{txn};
   unsigned create = writable ? MDB_CREATE : 0;
   MDB_dbi dbi;
@@ -131,11 +136,10 @@ Expected<void, StorageError> WorldState::open_env(bool writable) {
 Expected<WorldState, StorageError> WorldState::create(const fs::path& dir,
                                                       const std::string& chain_id) {
   if (::mkdir(dir.c_str(), 0755) != 0) {
-    StorageError e;
-    e.code = StorageError::Code::io;
-    e.file = dir.string();
-    e.reason = std::string("cannot create the state directory: ") + std::strerror(errno);
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::io,
+                                       std::string("cannot create the state directory: ") +
+                                           std::strerror(errno))
+                          .in(dir.string()));
   }
   WorldState state;
   state.dir_ = dir;
@@ -150,11 +154,8 @@ Expected<WorldState, StorageError> WorldState::create(const fs::path& dir,
 Expected<WorldState, StorageError> WorldState::open(const fs::path& dir, bool writable) {
   std::error_code ec;
   if (!fs::exists(dir / "data.mdb", ec)) {
-    StorageError e;
-    e.code = StorageError::Code::not_found;
-    e.file = (dir / "data.mdb").string();
-    e.reason = "no world state";
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::not_found, "no world state")
+                          .in((dir / "data.mdb").string()));
   }
   WorldState state;
   state.dir_ = dir;
@@ -164,17 +165,13 @@ Expected<WorldState, StorageError> WorldState::open(const fs::path& dir, bool wr
 }
 
 Expected<void, StorageError> WorldState::read_meta() {
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0) {
-    return unexpected(error("mdb_txn_begin", rc));
-  }
+  auto begun = begin(false);
+  if (!begun) return unexpected(std::move(begun).error());
+  MDB_txn* txn = *begun;
   TxnGuard guard{txn};
   auto malformed = [this](std::string reason) {
-    StorageError e;
-    e.code = StorageError::Code::corrupt;
-    e.file = data_file().string();
-    e.reason = "state meta: " + reason;
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::corrupt, "state meta: " + reason)
+                          .in(data_file().string()));
   };
   // Reads a meta record; nullopt if absent.
   auto read = [&](std::string_view key) -> Expected<std::optional<std::vector<uint8_t>>, StorageError> {
@@ -234,10 +231,9 @@ Expected<void, StorageError> WorldState::read_meta() {
 
 Expected<std::optional<std::vector<uint8_t>>, StorageError> WorldState::get(
     std::span<const uint8_t> key) const {
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0) {
-    return unexpected(error("mdb_txn_begin", rc));
-  }
+  auto begun = begin(false);
+  if (!begun) return unexpected(std::move(begun).error());
+  MDB_txn* txn = *begun;
   TxnGuard guard{txn};
   MDB_val k = val(key), v;
   int rc = mdb_get(txn, state_dbi_, &k, &v);
@@ -249,10 +245,8 @@ Expected<std::optional<std::vector<uint8_t>>, StorageError> WorldState::get(
 
 Expected<void, StorageError> WorldState::commit(const StateDelta& delta, const StateMeta& meta) {
   if (!writable_) {
-    StorageError e;
-    e.code = StorageError::Code::invalid_argument;
-    e.reason = "the world state is open read-only";
-    return unexpected(std::move(e));
+    return unexpected(StorageError::of(StorageError::Code::invalid_argument,
+                                       "the world state is open read-only"));
   }
   std::vector<uint8_t> format, height, log;
   put_u32(format, kStateFormat);
@@ -264,10 +258,9 @@ Expected<void, StorageError> WorldState::commit(const StateDelta& delta, const S
   // A full map is the one failure that a retry fixes: grow it (no transaction may be open
   // in this process then) and run the whole transaction again.
   for (;;) {
-    MDB_txn* txn = nullptr;
-    if (int rc = mdb_txn_begin(env_, nullptr, 0, &txn); rc != 0) {
-      return unexpected(error("mdb_txn_begin", rc));
-    }
+    auto begun = begin(true);
+    if (!begun) return unexpected(std::move(begun).error());
+    MDB_txn* txn = *begun;
     TxnGuard guard{txn};
     int rc = 0;
     for (const auto& [key, change] : delta) {
@@ -321,10 +314,9 @@ Expected<void, StorageError> WorldState::commit(const StateDelta& delta, const S
 
 Expected<void, StorageError> WorldState::for_each(
     const std::function<void(std::span<const uint8_t>, std::span<const uint8_t>)>& visit) const {
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0) {
-    return unexpected(error("mdb_txn_begin", rc));
-  }
+  auto begun = begin(false);
+  if (!begun) return unexpected(std::move(begun).error());
+  MDB_txn* txn = *begun;
   TxnGuard guard{txn};
   MDB_cursor* cursor = nullptr;
   if (int rc = mdb_cursor_open(txn, state_dbi_, &cursor); rc != 0) {

@@ -21,6 +21,7 @@
 #include "vm/expected.hpp"
 
 typedef struct MDB_env MDB_env;
+typedef struct MDB_txn MDB_txn;
 
 namespace covenant::ledger {
 
@@ -87,6 +88,8 @@ class WorldState : public StateReader {
   Expected<void, StorageError> open_env(bool writable);
   Expected<void, StorageError> read_meta();
   StorageError error(const char* what, int rc) const;
+  // A read (or, when `write`, write) transaction; the caller aborts or commits it.
+  Expected<MDB_txn*, StorageError> begin(bool write) const;
 
   std::filesystem::path dir_;
   MDB_env* env_ = nullptr;

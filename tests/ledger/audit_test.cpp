@@ -20,7 +20,7 @@ using testing::TempDir;
 using testing::test_key;
 using testing::test_payload;
 
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 
 void make_ledger(const fs::path& dir, int blocks) {
   KeyPair node = test_key(1);

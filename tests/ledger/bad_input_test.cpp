@@ -19,7 +19,7 @@ using testing::TempDir;
 using testing::test_key;
 using testing::test_payload;
 
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 
 // A ledger with two blocks, alice's nonces 0 and 1 used.
 struct Fixture {

@@ -28,7 +28,7 @@ using testing::note_item;
 using testing::TempDir;
 using testing::test_key;
 
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 constexpr int kKills = 50;
 
 // What block `height` holds, as a function of the height alone: the child appends these,

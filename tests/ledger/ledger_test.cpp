@@ -20,7 +20,7 @@ using testing::test_key;
 using testing::test_payload;
 
 constexpr uint64_t kCapacity = 64 * 1024;
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 
 }  // namespace
 

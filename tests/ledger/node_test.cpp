@@ -17,7 +17,7 @@ using testing::file_bytes;
 using testing::snapshot;
 using testing::TempDir;
 
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 
 Seed seed_of(uint8_t tag) {
   Seed s{};

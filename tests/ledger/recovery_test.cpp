@@ -24,7 +24,7 @@ using testing::TempDir;
 using testing::test_key;
 using testing::test_payload;
 
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 
 // A ledger of blocks 0..5 whose state was saved after block 4: restoring the saved state
 // gives the situation of a crash after block 5's record was synced but before its state

@@ -25,6 +25,9 @@ namespace covenant::ledger::testing {
 /// The chain id every storage test uses.
 inline const std::string kTestChain = "covenant-test";
 
+/// The genesis time of the test ledgers (Unix ms, November 2023); later blocks add to it.
+inline constexpr uint64_t kTime = 1'700'000'000'000;
+
 /// A fresh directory under the system's temporary directory, removed with its contents
 /// when the object is destroyed.
 class TempDir {

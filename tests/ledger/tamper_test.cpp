@@ -28,7 +28,7 @@ using testing::TempDir;
 using testing::test_key;
 using testing::test_payload;
 
-constexpr uint64_t kTime = 1'700'000'000'000;
+using testing::kTime;
 
 // A byte range of one segment file that one error should point into.
 struct Unit {

@@ -220,12 +220,8 @@ int show_block(const Ledger& ledger, uint64_t height, bool json) {
   for (size_t i = 0; i < block->record.leaves.size(); ++i) {
     auto parts = decode_entry_parts(block->record.leaves[i]);
     if (!parts) {
-      StorageError e;
-      e.code = StorageError::Code::corrupt;
-      e.block = height;
-      e.entry = i;
-      e.reason = parts.error().reason;
-      return fail("show", e);
+      return fail("show", StorageError::of(StorageError::Code::corrupt, parts.error().reason)
+                              .at(height, i));
     }
     auto receipt = decode_receipt(parts->receipt);
     const Transaction& tx = parts->transaction;
