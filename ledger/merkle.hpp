@@ -3,8 +3,9 @@
 /// The RFC 9162 Merkle tree (https://www.rfc-editor.org/rfc/rfc9162#section-2.1) without
 /// storage: node identities, the compact range that appends in O(log n), and proof
 /// PLANNING — which nodes an inclusion or consistency proof contains — as pure index
-/// arithmetic. Fetching or computing those nodes' hashes is the caller's business (storage
-/// later; `range_hash` here for tests and small trees). Verification is in verify.hpp.
+/// arithmetic. Fetching or computing those nodes' hashes is the caller's business
+/// (`range_hash` here, over the leaves; log_proofs.hpp reads them from a stored log).
+/// Verification is in verify.hpp.
 
 #include <cstdint>
 #include <optional>
