@@ -38,6 +38,7 @@ bench: deps
 	@$(MAKE) --no-print-directory release
 	@./build/bin/covenant-bench
 	@./build/bin/covenant-compile-bench
+	@./build/bin/covenant-ledger-bench
 
 clean:
 	rm -rf build

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/bpf_elf.hpp"
+#include "bench/report.hpp"
 #include "bench/workloads.h"
 #include "vm/machine.hpp"
 #include "vm/program.hpp"
@@ -212,9 +213,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      const bool aggregate = r.run_type == Run::RT_Aggregate;
-      if (aggregate ? r.aggregate_name != "median" : r.repetitions > 1) continue;
+      if (!summary_run(r)) continue;
       Result& out = results_[r.run_name.str()];
       out.ns = r.GetAdjustedCPUTime() * ns_per_unit(r.time_unit);
       if (auto it = r.counters.find("gas/call"); it != r.counters.end()) out.gas = it->second.value;
@@ -292,16 +291,9 @@ int main(int argc, char** argv) {
   register_pair(loop);
   register_pair(claims);
 
-  // Defaults that command-line flags, parsed after them, can still override.
-  std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5",
-                                   "--benchmark_report_aggregates_only=true"};
-  args.insert(args.end(), argv + 1, argv + argc);
-  std::vector<char*> arg_ptrs;
-  for (std::string& a : args)
-    arg_ptrs.push_back(a.data());
-  int arg_count = static_cast<int>(arg_ptrs.size());
-  benchmark::Initialize(&arg_count, arg_ptrs.data());
-  if (benchmark::ReportUnrecognizedArguments(arg_count, arg_ptrs.data())) return 1;
+  if (!initialize_benchmarks(argc, argv,
+                             {"--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"}))
+    return 1;
 
   RatioReporter reporter(
       isatty(STDOUT_FILENO) ? RatioReporter::OO_ColorTabular : RatioReporter::OO_Tabular,

@@ -3,11 +3,16 @@
 #include <algorithm>
 #include <utility>
 
+#include "ledger/parallel.hpp"
+
 namespace covenant::ledger {
 
 namespace {
 
 bool reason_char(uint8_t c) { return c >= 0x20 && c <= 0x7e; }
+
+// Below this many new leaves per thread, starting threads costs more than it saves.
+constexpr size_t kLeavesPerThread = 512;
 
 #define COVENANT_TRY_READ(var, expr)               \
   auto var = (expr);                               \
@@ -145,11 +150,13 @@ Expected<void, BlockError> check_link(const BlockHeader* previous, uint64_t heig
   return {};
 }
 
-// Decodes every entry (and, when `check_signatures`, verifies its transaction) and appends
-// its leaf to `log`.
-Expected<void, BlockError> append_entries(std::span<const Entry> entries, CompactRange& log,
-                                          bool check_signatures) {
+// Decodes every entry (and, when `check_signatures`, verifies its transaction) and returns
+// its leaf hash, in order.
+Expected<std::vector<Hash>, BlockError> entry_leaves(std::span<const Entry> entries,
+                                                     bool check_signatures) {
   Hasher& hasher = thread_hasher();
+  std::vector<Hash> leaves;
+  leaves.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     auto leaf = encode_entry(entries[i]);
     if (!leaf) {
@@ -180,9 +187,54 @@ Expected<void, BlockError> append_entries(std::span<const Entry> entries, Compac
             code, "entry " + std::to_string(i) + ": transaction " + ok.error().reason, i));
       }
     }
-    log.append(hasher, hasher.hash_leaf(*leaf));
+    leaves.push_back(hasher.hash_leaf(*leaf));
   }
+  return leaves;
+}
+
+// The checks of `verify_block` after the entries have become leaves: log size, log root
+// and the proposer's signature. On success `log` has become the log after the block.
+Expected<void, BlockError> check_leaves_and_signature(const BlockHeader& header,
+                                                      std::span<const Hash> leaf_hashes,
+                                                      CompactRange& log) {
+  using Code = BlockError::Code;
+  Hasher& hasher = thread_hasher();
+  CompactRange after = log;
+  after.append_all(leaf_hashes, parallel_threads(leaf_hashes.size(), kLeavesPerThread));
+  if (header.log_size != after.size()) {
+    return unexpected(block_error(Code::log_size,
+                                  "header log size " + std::to_string(header.log_size) +
+                                      ", recomputed " + std::to_string(after.size())));
+  }
+  if (header.log_root != after.root(hasher)) {
+    return unexpected(block_error(Code::log_root,
+                                  "header log root differs from the root recomputed from "
+                                  "the entries"));
+  }
+  auto ok = verify(header.proposer, header_signing_message(header), header.signature);
+  if (!ok) {
+    auto code = ok.error().code == SignatureError::Code::internal ? Code::internal
+                                                                  : Code::signature;
+    return unexpected(block_error(code, "proposer signature: " + ok.error().reason));
+  }
+  log = std::move(after);
   return {};
+}
+
+// The checks of `verify_block` before the entries: the header against its predecessor and
+// the log before it, then its entry count against the `count` entries supplied.
+Expected<void, BlockError> check_header_link(const BlockHeader* previous,
+                                             const BlockHeader& header,
+                                             const CompactRange& log_before, size_t count) {
+  if (auto ok = check_link(previous, header.height, header.previous_hash, header.time_ms,
+                           log_before);
+      !ok) {
+    return ok;
+  }
+  if (header.entry_count == count) return {};
+  return unexpected(block_error(BlockError::Code::entry_count,
+                                "header says " + std::to_string(header.entry_count) +
+                                    " entries, block has " + std::to_string(count)));
 }
 
 }  // namespace
@@ -256,9 +308,14 @@ Expected<void, BlockFieldError> validate_receipt(const Receipt& receipt) {
 }
 
 Expected<std::vector<uint8_t>, BlockFieldError> encode_receipt(const Receipt& receipt) {
-  if (auto ok = validate_receipt(receipt); !ok) return unexpected(ok.error());
   std::vector<uint8_t> out;
   out.reserve(kMinEncodedReceiptSize + receipt.reason.size() + 4 * receipt.events.size());
+  if (auto ok = append_receipt(out, receipt); !ok) return unexpected(ok.error());
+  return out;
+}
+
+Expected<void, BlockFieldError> append_receipt(std::vector<uint8_t>& out, const Receipt& receipt) {
+  if (auto ok = validate_receipt(receipt); !ok) return unexpected(ok.error());
   out.insert(out.end(), std::begin(kReceiptMagic), std::end(kReceiptMagic));
   out.push_back(kReceiptVersion);
   out.push_back(static_cast<uint8_t>(receipt.status));
@@ -273,7 +330,7 @@ Expected<std::vector<uint8_t>, BlockFieldError> encode_receipt(const Receipt& re
     put_u32(out, static_cast<uint32_t>(event.size()));
     out.insert(out.end(), event.begin(), event.end());
   }
-  return out;
+  return {};
 }
 
 Expected<Receipt, DecodeError> decode_receipt(std::span<const uint8_t> bytes) {
@@ -301,9 +358,9 @@ Expected<std::vector<uint8_t>, BlockFieldError> encode_entry(const Entry& entry)
   return out;
 }
 
-Expected<Entry, DecodeError> decode_entry(std::span<const uint8_t> bytes) {
+Expected<EntryParts, DecodeError> decode_entry_parts(std::span<const uint8_t> bytes) {
   ByteReader r(bytes, 0);
-  Entry entry;
+  EntryParts parts;
 
   size_t at = r.offset();
   COVENANT_TRY_READ(tx_length, r.take_le(4, "transaction length"));
@@ -313,11 +370,13 @@ Expected<Entry, DecodeError> decode_entry(std::span<const uint8_t> bytes) {
   }
   at = r.offset();
   COVENANT_TRY_READ(tx, r.take(static_cast<size_t>(*tx_length), "transaction"));
-  if (auto decoded = decode(*tx); !decoded) {
+  auto decoded = decode(*tx);
+  if (!decoded) {
     return unexpected(DecodeError{at + decoded.error().offset,
                                   "transaction: " + decoded.error().reason});
   }
-  entry.tx.assign(tx->begin(), tx->end());
+  parts.tx = *tx;
+  parts.transaction = std::move(decoded).value();
 
   at = r.offset();
   COVENANT_TRY_READ(receipt_length, r.take_le(4, "receipt length"));
@@ -328,14 +387,21 @@ Expected<Entry, DecodeError> decode_entry(std::span<const uint8_t> bytes) {
   }
   at = r.offset();
   COVENANT_TRY_READ(receipt, r.take(static_cast<size_t>(*receipt_length), "receipt"));
-  if (auto decoded = decode_receipt_at(*receipt, at); !decoded) {
-    auto e = std::move(decoded).error();
+  if (auto receipt_ok = decode_receipt_at(*receipt, at); !receipt_ok) {
+    auto e = std::move(receipt_ok).error();
     e.reason = "receipt: " + e.reason;
     return unexpected(std::move(e));
   }
-  entry.receipt.assign(receipt->begin(), receipt->end());
+  parts.receipt = *receipt;
   if (auto ok = r.finish("receipt"); !ok) return unexpected(ok.error());
-  return entry;
+  return parts;
+}
+
+Expected<Entry, DecodeError> decode_entry(std::span<const uint8_t> bytes) {
+  auto parts = decode_entry_parts(bytes);
+  if (!parts) return unexpected(std::move(parts).error());
+  return Entry{std::vector<uint8_t>(parts->tx.begin(), parts->tx.end()),
+               std::vector<uint8_t>(parts->receipt.begin(), parts->receipt.end())};
 }
 
 Expected<Hash, BlockFieldError> entry_leaf_hash(Hasher& hasher, const Entry& entry) {
@@ -414,6 +480,22 @@ Expected<BlockHeader, BlockError> make_block(const BlockHeader* previous,
                                   std::to_string(entries.size()) + " entries, maximum " +
                                       std::to_string(kMaxBlockEntries)));
   }
+  auto leaves = entry_leaves(entries, false);
+  if (!leaves) return unexpected(std::move(leaves).error());
+  return make_block_from_leaves(previous, *leaves, time_ms, state_commitment, log, proposer);
+}
+
+Expected<BlockHeader, BlockError> make_block_from_leaves(const BlockHeader* previous,
+                                                         std::span<const Hash> leaf_hashes,
+                                                         uint64_t time_ms,
+                                                         const Hash& state_commitment,
+                                                         CompactRange& log,
+                                                         const KeyPair& proposer) {
+  if (leaf_hashes.size() > kMaxBlockEntries) {
+    return unexpected(block_error(BlockError::Code::invalid_field,
+                                  std::to_string(leaf_hashes.size()) + " entries, maximum " +
+                                      std::to_string(kMaxBlockEntries)));
+  }
   BlockHeader h;
   h.height = previous == nullptr ? 0 : previous->height + 1;
   h.previous_hash = previous == nullptr ? Hash{} : header_hash(*previous);
@@ -424,12 +506,13 @@ Expected<BlockHeader, BlockError> make_block(const BlockHeader* previous,
   if (auto ok = check_link(previous, h.height, h.previous_hash, time_ms, log); !ok) {
     return unexpected(ok.error());
   }
-  // Work on a copy so that a bad entry leaves the caller's log as it was.
+  // Work on a copy so that a failure leaves the caller's log as it was.
+  Hasher& hasher = thread_hasher();
   CompactRange after = log;
-  if (auto ok = append_entries(entries, after, false); !ok) return unexpected(ok.error());
-  h.entry_count = static_cast<uint32_t>(entries.size());
+  after.append_all(leaf_hashes, parallel_threads(leaf_hashes.size(), kLeavesPerThread));
+  h.entry_count = static_cast<uint32_t>(leaf_hashes.size());
   h.log_size = after.size();
-  h.log_root = after.root(thread_hasher());
+  h.log_root = after.root(hasher);
   h.state_commitment = state_commitment;
   h.proposer = proposer.public_key();
   auto signature = proposer.sign(header_signing_message(h));
@@ -444,37 +527,20 @@ Expected<BlockHeader, BlockError> make_block(const BlockHeader* previous,
 Expected<void, BlockError> verify_block(const BlockHeader* previous, const BlockHeader& header,
                                         std::span<const Entry> entries,
                                         CompactRange& log_before) {
-  using Code = BlockError::Code;
-  if (auto ok = check_link(previous, header.height, header.previous_hash, header.time_ms,
-                           log_before);
-      !ok) {
+  if (auto ok = check_header_link(previous, header, log_before, entries.size()); !ok) return ok;
+  auto leaves = entry_leaves(entries, true);
+  if (!leaves) return unexpected(std::move(leaves).error());
+  return check_leaves_and_signature(header, *leaves, log_before);
+}
+
+Expected<void, BlockError> verify_block_leaves(const BlockHeader* previous,
+                                               const BlockHeader& header,
+                                               std::span<const Hash> leaf_hashes,
+                                               CompactRange& log_before) {
+  if (auto ok = check_header_link(previous, header, log_before, leaf_hashes.size()); !ok) {
     return ok;
   }
-  if (header.entry_count != entries.size()) {
-    return unexpected(block_error(Code::entry_count,
-                                  "header says " + std::to_string(header.entry_count) +
-                                      " entries, block has " + std::to_string(entries.size())));
-  }
-  CompactRange after = log_before;
-  if (auto ok = append_entries(entries, after, true); !ok) return ok;
-  if (header.log_size != after.size()) {
-    return unexpected(block_error(Code::log_size,
-                                  "header log size " + std::to_string(header.log_size) +
-                                      ", recomputed " + std::to_string(after.size())));
-  }
-  if (header.log_root != after.root(thread_hasher())) {
-    return unexpected(block_error(Code::log_root,
-                                  "header log root differs from the root recomputed from "
-                                  "the entries"));
-  }
-  auto ok = verify(header.proposer, header_signing_message(header), header.signature);
-  if (!ok) {
-    auto code = ok.error().code == SignatureError::Code::internal ? Code::internal
-                                                                  : Code::signature;
-    return unexpected(block_error(code, "proposer signature: " + ok.error().reason));
-  }
-  log_before = std::move(after);
-  return {};
+  return check_leaves_and_signature(header, leaf_hashes, log_before);
 }
 
 }  // namespace covenant::ledger

@@ -174,6 +174,9 @@ Expected<void, BlockFieldError> validate_receipt(const Receipt& receipt);
 /// `validate_receipt` fails.
 Expected<std::vector<uint8_t>, BlockFieldError> encode_receipt(const Receipt& receipt);
 
+/// `encode_receipt`, appended to `out` (which is unchanged on failure).
+Expected<void, BlockFieldError> append_receipt(std::vector<uint8_t>& out, const Receipt& receipt);
+
 /// Parses canonical receipt bytes: checks every length against its limit, then against the
 /// remaining input, before reading or allocating; rejects anything `validate_receipt`
 /// rejects and trailing bytes. Whatever it accepts re-encodes to exactly `bytes`. Fails
@@ -188,6 +191,21 @@ Expected<std::vector<uint8_t>, BlockFieldError> encode_entry(const Entry& entry)
 /// Parses entry leaf data and checks that both parts are canonical (`decode` and
 /// `decode_receipt` accept them); offsets in errors are from the start of `bytes`.
 Expected<Entry, DecodeError> decode_entry(std::span<const uint8_t> bytes);
+
+/// An entry's leaf data split in place: both parts checked canonical, the transaction also
+/// decoded. The spans point into the bytes that were decoded.
+struct EntryParts {
+  /// The transaction's canonical bytes.
+  std::span<const uint8_t> tx;
+  /// The receipt's canonical bytes.
+  std::span<const uint8_t> receipt;
+  /// The transaction, decoded.
+  Transaction transaction;
+};
+
+/// `decode_entry` without copying the parts (for stored entries read in bulk): the same
+/// checks, the same errors.
+Expected<EntryParts, DecodeError> decode_entry_parts(std::span<const uint8_t> bytes);
 
 /// The entry's Merkle leaf hash: SHA-256(0x00 || encode_entry(entry)) (RFC 9162). Fails as
 /// `encode_entry` does.
@@ -223,6 +241,17 @@ Expected<BlockHeader, BlockError> make_block(const BlockHeader* previous,
                                              const Hash& state_commitment, CompactRange& log,
                                              const KeyPair& proposer);
 
+/// `make_block` for entries already reduced to their leaf hashes (`entry_leaf_hash`), in
+/// block order: the storage layer builds the record and hashes each entry's leaf data in
+/// place. The caller has checked that each entry decodes; everything else is as
+/// `make_block`.
+Expected<BlockHeader, BlockError> make_block_from_leaves(const BlockHeader* previous,
+                                                         std::span<const Hash> leaf_hashes,
+                                                         uint64_t time_ms,
+                                                         const Hash& state_commitment,
+                                                         CompactRange& log,
+                                                         const KeyPair& proposer);
+
 /// Checks one block against the previous header (nullptr for genesis) and the log before
 /// it, in this order: height, previous hash, time, `log_before` matching the previous
 /// header (or empty for genesis), entry count, each entry (decodes canonically and its
@@ -232,5 +261,15 @@ Expected<BlockHeader, BlockError> make_block(const BlockHeader* previous,
 Expected<void, BlockError> verify_block(const BlockHeader* previous, const BlockHeader& header,
                                         std::span<const Entry> entries,
                                         CompactRange& log_before);
+
+/// `verify_block` for entries already reduced to their leaf hashes, in block order: every
+/// check but the entries' own (canonical decoding, transaction signatures), which the
+/// caller makes (the storage layer decodes entries in place and checks their signatures on
+/// several threads). Same order and error codes as `verify_block`; on success `log_before`
+/// has become the log after the block, on failure it is unchanged.
+Expected<void, BlockError> verify_block_leaves(const BlockHeader* previous,
+                                               const BlockHeader& header,
+                                               std::span<const Hash> leaf_hashes,
+                                               CompactRange& log_before);
 
 }  // namespace covenant::ledger

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cassert>
 
+#include "ledger/parallel.hpp"
+
 namespace covenant::ledger {
 
 namespace {
@@ -147,6 +149,14 @@ std::vector<Hash> proof_hashes(Hasher& hasher, std::span<const Hash> leaf_hashes
   return out;
 }
 
+std::optional<CompactRange> CompactRange::from_hashes(uint64_t size, std::vector<Hash> hashes) {
+  if (hashes.size() != static_cast<size_t>(std::popcount(size))) return std::nullopt;
+  CompactRange range;
+  range.size_ = size;
+  range.hashes_ = std::move(hashes);
+  return range;
+}
+
 std::vector<NodeId> CompactRange::nodes() const {
   std::vector<NodeId> out;
   uint64_t pos = 0;
@@ -170,6 +180,66 @@ void CompactRange::append(Hasher& hasher, const Hash& leaf_hash) {
     hashes_.back() = hasher.hash_children(hashes_.back(), right);
   }
   ++size_;
+}
+
+void CompactRange::append_subtree(Hasher& hasher, unsigned level, const Hash& subtree_root) {
+  assert(level < 64 && size_ % (uint64_t{1} << level) == 0);
+  hashes_.push_back(subtree_root);
+  // As `append`, one level up: each set bit of the old size from `level` on is a subtree of
+  // the new one's size to its left.
+  for (uint64_t s = size_ >> level; s & 1; s >>= 1) {
+    Hash right = hashes_.back();
+    hashes_.pop_back();
+    hashes_.back() = hasher.hash_children(hashes_.back(), right);
+  }
+  size_ += uint64_t{1} << level;
+}
+
+void CompactRange::append_all(std::span<const Hash> leaf_hashes, unsigned threads) {
+  if (threads <= 1) {
+    Hasher& hasher = thread_hasher();
+    for (const Hash& leaf : leaf_hashes) append(hasher, leaf);
+    return;
+  }
+  // The new leaves split into the aligned perfect subtrees of [size, size + n), cut further
+  // into pieces of at most about n / (4 * threads) leaves so that the threads get even
+  // shares. The pieces' roots do not depend on each other; appending them in order then
+  // costs a handful of merges, and gives the same hashes as appending leaf by leaf.
+  const uint64_t n = leaf_hashes.size();
+  const unsigned max_level =
+      static_cast<unsigned>(std::bit_width(std::max<uint64_t>(1, n / (4 * threads))) - 1);
+  std::vector<NodeId> pieces;
+  for (const NodeId& part : ProofNode{size_, size_ + n}.parts()) {
+    if (part.level <= max_level) {
+      pieces.push_back(part);
+      continue;
+    }
+    const uint64_t split = uint64_t{1} << (part.level - max_level);
+    for (uint64_t j = 0; j < split; ++j) pieces.push_back({max_level, part.index * split + j});
+  }
+  std::vector<Hash> roots(pieces.size());
+  parallel_for(pieces.size(), threads, [&](size_t begin, size_t end) {
+    Hasher& hasher = thread_hasher();
+    for (size_t i = begin; i < end; ++i) {
+      const uint64_t first = (pieces[i].index << pieces[i].level) - size_;
+      roots[i] = perfect_subtree_root(hasher, leaf_hashes.subspan(first, uint64_t{1} << pieces[i].level));
+    }
+  });
+  Hasher& hasher = thread_hasher();
+  for (size_t i = 0; i < pieces.size(); ++i) append_subtree(hasher, pieces[i].level, roots[i]);
+}
+
+Hash perfect_subtree_root(Hasher& hasher, std::span<const Hash> leaf_hashes) {
+  assert(std::has_single_bit(leaf_hashes.size()));
+  if (leaf_hashes.size() == 1) return leaf_hashes[0];
+  std::vector<Hash> level((leaf_hashes.size() + 1) / 2);
+  for (size_t i = 0; i < level.size(); ++i) {
+    level[i] = hasher.hash_children(leaf_hashes[2 * i], leaf_hashes[2 * i + 1]);
+  }
+  for (size_t n = level.size(); n > 1; n /= 2) {
+    for (size_t i = 0; i < n / 2; ++i) level[i] = hasher.hash_children(level[2 * i], level[2 * i + 1]);
+  }
+  return level[0];
 }
 
 Hash CompactRange::root(Hasher& hasher) const {

@@ -3,10 +3,12 @@
 /// The RFC 9162 Merkle tree (https://www.rfc-editor.org/rfc/rfc9162#section-2.1) without
 /// storage: node identities, the compact range that appends in O(log n), and proof
 /// PLANNING — which nodes an inclusion or consistency proof contains — as pure index
-/// arithmetic. Fetching or computing those nodes' hashes is the caller's business (storage
-/// later; `range_hash` here for tests and small trees). Verification is in verify.hpp.
+/// arithmetic. Fetching or computing those nodes' hashes is the caller's business
+/// (`range_hash` here, over the leaves; log_proofs.hpp reads them from a stored log).
+/// Verification is in verify.hpp.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -85,12 +87,25 @@ Hash range_hash(Hasher& hasher, std::span<const Hash> leaf_hashes, uint64_t begi
 std::vector<Hash> proof_hashes(Hasher& hasher, std::span<const Hash> leaf_hashes,
                                std::span<const ProofNode> plan);
 
+/// The root of the perfect tree over `leaf_hashes`, whose number must be a power of two
+/// (RFC 9162 MTH; for one leaf, the leaf hash itself). n - 1 node hashes.
+Hash perfect_subtree_root(Hasher& hasher, std::span<const Hash> leaf_hashes);
+
 /// The compact range [0, size): the roots of the perfect subtrees that the binary
 /// decomposition of `size` splits the tree into, largest (leftmost) first — at most 64
 /// hashes. Appending a leaf and computing the root are O(log n) hashes; nothing else of
 /// the tree is needed to extend it.
 class CompactRange {
  public:
+  /// The empty range (size 0).
+  CompactRange() = default;
+
+  /// The range of `size` leaves whose perfect subtree roots are `hashes` (as `hashes()`
+  /// returns them), e.g. when read back from storage. Nothing if the number of hashes is not
+  /// popcount(size). The hashes themselves cannot be checked without the leaves: compare
+  /// `root()` with a trusted root.
+  static std::optional<CompactRange> from_hashes(uint64_t size, std::vector<Hash> hashes);
+
   /// The number of leaves appended so far.
   uint64_t size() const { return size_; }
 
@@ -104,6 +119,15 @@ class CompactRange {
   /// new leaf completes (one per trailing 1 bit of the old size). Amortised O(1) hashes,
   /// O(log n) worst case. Precondition: size() < 2^64 - 1.
   void append(Hasher& hasher, const Hash& leaf_hash);
+
+  /// Appends a whole perfect subtree of 2^level leaves whose root is `subtree_root` (as
+  /// `perfect_subtree_root` computes it): the same as appending its leaves one by one.
+  /// Precondition: size() is a multiple of 2^level (the subtree is aligned).
+  void append_subtree(Hasher& hasher, unsigned level, const Hash& subtree_root);
+
+  /// Appends `leaf_hashes` in order, the same as `append` on each, hashing the perfect
+  /// subtrees they complete on up to `threads` threads.
+  void append_all(std::span<const Hash> leaf_hashes, unsigned threads);
 
   /// MTH of the leaves so far (RFC 9162 §2.1.1): the empty root for size 0, otherwise the
   /// right-to-left fold of `hashes()`. O(log n) hashes.

@@ -50,6 +50,11 @@ std::string_view kind_name(TxKind kind) {
   return "unknown";
 }
 
+bool valid_chain_id(std::string_view chain_id) {
+  return !chain_id.empty() && chain_id.size() <= kMaxChainIdLength &&
+         std::all_of(chain_id.begin(), chain_id.end(), printable_ascii);
+}
+
 Expected<void, TxError> validate_fields(const Transaction& tx) {
   auto invalid = [](std::string reason) {
     return unexpected(TxError{TxError::Code::invalid_field, std::move(reason)});
@@ -229,17 +234,23 @@ Expected<void, TxError> NonceBook::accept(const PublicKey& signer, uint64_t nonc
   return {};
 }
 
-Expected<void, TxError> check_transaction(const Transaction& tx,
-                                          std::string_view expected_chain_id,
-                                          NonceBook& book) {
-  // Cheapest and most telling check first; the signature before the nonce, so that an
-  // unsigned transaction cannot probe (or, through `accept`, consume) anyone's sequence.
+Expected<void, TxError> check_stateless(const Transaction& tx,
+                                        std::string_view expected_chain_id) {
+  // Cheapest and most telling check first.
   if (tx.chain_id != expected_chain_id) {
     return unexpected(TxError{TxError::Code::wrong_chain,
                               "chain id \"" + tx.chain_id + "\" is not this chain's (\"" +
                                   std::string(expected_chain_id) + "\")"});
   }
-  if (auto ok = verify_signature(tx); !ok) return ok;
+  return verify_signature(tx);
+}
+
+Expected<void, TxError> check_transaction(const Transaction& tx,
+                                          std::string_view expected_chain_id,
+                                          NonceBook& book) {
+  // The signature before the nonce, so that an unsigned transaction cannot probe (or,
+  // through `accept`, consume) anyone's sequence.
+  if (auto ok = check_stateless(tx, expected_chain_id); !ok) return ok;
   return book.accept(tx.signer, tx.nonce);
 }
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ledger/ed25519.hpp"
@@ -88,6 +89,10 @@ struct TxError {
   std::string reason;
 };
 
+/// True if `chain_id` can name a chain: 1 to kMaxChainIdLength bytes of printable ASCII
+/// 0x21-0x7e (no spaces). Transactions, segment files and checkpoint origins all use it.
+bool valid_chain_id(std::string_view chain_id);
+
 /// Checks the field limits `encode` relies on: chain id length and characters, known kind,
 /// payload size. Fails with `invalid_field` naming the field.
 Expected<void, TxError> validate_fields(const Transaction& tx);
@@ -121,12 +126,23 @@ Expected<void, TxError> verify_signature(const Transaction& tx);
 /// exactly one envelope). Fails with `invalid_field` if `tx` cannot be encoded.
 Expected<Hash, TxError> tx_id(const Transaction& tx);
 
-/// Replay protection: the next expected nonce of every signer seen so far, in memory,
-/// ordered by public key (so iteration, and anything derived from it, is deterministic).
-/// Rule: a signer's transactions carry nonces 0, 1, 2, ... with no gaps and no repeats; see
+/// Replay protection: the next expected nonce of a set of signers, in memory, ordered by
+/// public key (so iteration, and anything derived from it, is deterministic). Rule: a
+/// signer's transactions carry nonces 0, 1, 2, ... with no gaps and no repeats; see
 /// docs/ledger.md for why a strict sequence rather than a window.
+///
+/// The nonces of a stored ledger live in its world state (`nonce_key`); a book is the working
+/// copy of one block's signers, started from their stored nonces (docs/ledger.md, "World
+/// state").
 class NonceBook {
  public:
+  /// An empty book: every signer starts at nonce 0.
+  NonceBook() = default;
+
+  /// A book that starts from known next nonces (e.g. read from the world state); signers not
+  /// in `next` start at 0.
+  explicit NonceBook(std::map<PublicKey, uint64_t> next) : next_(std::move(next)) {}
+
   /// The nonce the signer's next transaction must carry: 0 for a signer never seen.
   uint64_t next_nonce(const PublicKey& signer) const;
 
@@ -139,8 +155,11 @@ class NonceBook {
   /// the book is unchanged.
   Expected<void, TxError> accept(const PublicKey& signer, uint64_t nonce);
 
-  /// The number of signers with at least one accepted nonce.
+  /// The number of signers in the book (with an accepted or a starting nonce).
   size_t signer_count() const { return next_.size(); }
+
+  /// Every signer in the book with its next nonce, in key order.
+  const std::map<PublicKey, uint64_t>& next_nonces() const { return next_; }
 
   /// Same signers with the same next nonces (tests use it to show a rejection changed nothing).
   friend bool operator==(const NonceBook&, const NonceBook&) = default;
@@ -148,6 +167,13 @@ class NonceBook {
  private:
   std::map<PublicKey, uint64_t> next_;
 };
+
+/// The checks of one transaction that need no state: `tx.chain_id` equals
+/// `expected_chain_id` (`wrong_chain`), then the signature (`bad_signature`,
+/// `invalid_field`, `internal`). Admission runs them when a transaction arrives; the
+/// nonce, which depends on the order of transactions, is checked when it is put in a block.
+Expected<void, TxError> check_stateless(const Transaction& tx,
+                                        std::string_view expected_chain_id);
 
 /// Admission of one transaction: checks, in this order, that `tx.chain_id` equals
 /// `expected_chain_id` (`wrong_chain`), the signature (`bad_signature`, `invalid_field`,

@@ -14,23 +14,12 @@
 
 #include "ledger/block.hpp"
 #include "ledger/checkpoint.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+#define BLOCK_FUZZ_CHECK(cond) COVENANT_FUZZ_CHECK("block_fuzz", cond)
 
 namespace {
-
-#define BLOCK_FUZZ_CHECK(cond)                                                             \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "block_fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                   __LINE__);                                                              \
-      __builtin_trap();                                                                    \
-    }                                                                                      \
-  } while (0)
-
-template <class T>
-bool same_bytes(const T& encoded, std::span<const uint8_t> bytes) {
-  return encoded.size() == bytes.size() && std::equal(encoded.begin(), encoded.end(), bytes.begin());
-}
-
+using covenant::fuzz::same_bytes;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -131,4 +131,35 @@ TEST_CASE("merkle: plans are node ranges of the tree, and subtree plans generali
 }
 
 }  // namespace
+TEST_CASE("compact range: append_all on several threads equals appending leaf by leaf") {
+  Hasher& hasher = thread_hasher();
+  std::vector<Hash> leaves;
+  for (int i = 0; i < 1300; ++i) {
+    uint8_t b[2] = {static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8)};
+    leaves.push_back(hasher.hash_leaf(b));
+  }
+  // Every start size (aligned or not) and batch length around the power-of-two boundaries.
+  for (size_t start : {0, 1, 3, 8, 100, 511, 512, 513}) {
+    for (size_t count : {0, 1, 2, 7, 64, 255, 600, 787}) {
+      CompactRange one, many;
+      for (size_t i = 0; i < start; ++i) {
+        one.append(hasher, leaves[i]);
+        many.append(hasher, leaves[i]);
+      }
+      for (size_t i = start; i < start + count; ++i) one.append(hasher, leaves[i]);
+      many.append_all(std::span(leaves).subspan(start, count), 3);
+      REQUIRE(many.size() == one.size());
+      CHECK(std::equal(many.hashes().begin(), many.hashes().end(), one.hashes().begin(),
+                       one.hashes().end()));
+    }
+  }
+  CHECK(perfect_subtree_root(hasher, std::span(leaves).first(8)) ==
+        range_hash(hasher, leaves, 0, 8));
+  CompactRange aligned;
+  aligned.append_subtree(hasher, 3, perfect_subtree_root(hasher, std::span(leaves).first(8)));
+  aligned.append_subtree(hasher, 2, perfect_subtree_root(hasher, std::span(leaves).subspan(8, 4)));
+  CHECK(aligned.size() == 12);
+  CHECK(aligned.root(hasher) == range_hash(hasher, leaves, 0, 12));
+}
+
 }  // namespace covenant::ledger

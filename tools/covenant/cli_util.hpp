@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/abi.hpp"
+#include "tools/covenant/json.hpp"
 
 namespace covenant::cli {
 
@@ -16,8 +16,5 @@ void fail(const std::string& command, const std::string& message);
 
 /// Writes `bytes` to `path`, replacing it. False when the file cannot be written.
 bool write_file(const std::string& path, std::span<const uint8_t> bytes);
-
-/// `text` as a JSON string literal (the runtime's, so every command escapes alike).
-using runtime::json_string;
 
 }  // namespace covenant::cli

@@ -1,0 +1,121 @@
+#include "ledger/replay.hpp"
+
+#include <string>
+
+#include "ledger/hasher.hpp"
+#include "ledger/transition.hpp"
+#include "vm/hex.hpp"
+
+namespace covenant::ledger {
+
+namespace {
+
+// Offsets of header fields in the encoding (docs/ledger.md, "Header"): where an error that
+// names a field points.
+size_t header_field_offset(BlockError::Code code) {
+  using Code = BlockError::Code;
+  switch (code) {
+    case Code::height: return 5;
+    case Code::previous_hash: return 13;
+    case Code::time: return 45;
+    case Code::entry_count: return 53;
+    case Code::log_size: return 57;
+    case Code::log_root: return 65;
+    case Code::signature: return 161;
+    default: return 0;
+  }
+}
+constexpr size_t kStateCommitmentAt = 97;
+constexpr size_t kProposerAt = 129;
+// Offset of the chain id within an entry's leaf data: the u32 transaction length, then
+// magic, version and the chain id length.
+constexpr size_t kChainIdInLeaf = 4 + 6;
+
+// An error about block `block`; `offset` is within its body (the caller adds where the body
+// is and names the file).
+StorageError corrupt(uint64_t block, size_t offset, std::string reason,
+                     uint64_t entry = StorageError::kNone) {
+  StorageError e = StorageError::of(StorageError::Code::corrupt, std::move(reason)).at(block, entry);
+  e.offset = offset;
+  return e;
+}
+
+}  // namespace
+
+Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body,
+                                                   const ChainPosition& at) {
+  const uint64_t expected_height = at.previous == nullptr ? 0 : at.previous->height + 1;
+  auto record = decode_block_record(body);
+  if (!record) {
+    return unexpected(corrupt(expected_height, record.error().offset, record.error().reason));
+  }
+  ReplayedBlock out;
+  out.record = std::move(record).value();
+  const BlockHeader& header = out.record.header;
+  const uint64_t height = header.height;
+
+  Hasher& hasher = thread_hasher();
+  const size_t count = out.record.leaves.size();
+  out.leaf_hashes.reserve(count);
+  out.transactions.reserve(count);
+  out.entry_offsets.reserve(count);
+  std::vector<NonceUse> nonces;
+  nonces.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    std::span<const uint8_t> leaf = out.record.leaves[i];
+    const size_t leaf_at = static_cast<size_t>(leaf.data() - body.data());
+    out.entry_offsets.push_back(leaf_at - 4);
+    auto parts = decode_entry_parts(leaf);
+    if (!parts) {
+      return unexpected(
+          corrupt(height, leaf_at + parts.error().offset, parts.error().reason, i));
+    }
+    if (parts->transaction.chain_id != at.chain_id) {
+      return unexpected(corrupt(height, leaf_at + kChainIdInLeaf,
+                                "transaction for chain \"" + parts->transaction.chain_id +
+                                    "\", expected \"" + std::string(at.chain_id) + "\"",
+                                i));
+    }
+    nonces.push_back({parts->transaction.signer, parts->transaction.nonce});
+    out.transactions.push_back(std::move(parts->transaction));
+    out.leaf_hashes.push_back(hasher.hash_leaf(leaf));
+  }
+
+  out.log = *at.log;
+  if (auto ok = verify_block_leaves(at.previous, header, out.leaf_hashes, out.log); !ok) {
+    const BlockError& e = ok.error();
+    if (e.code == BlockError::Code::internal) {
+      return unexpected(StorageError::of(StorageError::Code::internal, e.reason).at(height));
+    }
+    return unexpected(corrupt(expected_height, header_field_offset(e.code),
+                              std::string(block_error_name(e.code)) + ": " + e.reason));
+  }
+  if (at.proposer != nullptr && header.proposer != *at.proposer) {
+    return unexpected(corrupt(height, kProposerAt,
+                              "proposed by " + to_hex(header.proposer) +
+                                  ", not by the genesis proposer " + to_hex(*at.proposer)));
+  }
+
+  auto delta = nonce_transition(*at.state, nonces);
+  if (!delta) {
+    StorageError e = std::move(delta).error();
+    e.block = height;
+    if (e.code == StorageError::Code::rejected) {
+      e.code = StorageError::Code::corrupt;
+      e.offset = out.entry_offsets[e.entry];
+    }
+    return unexpected(std::move(e));
+  }
+  out.delta = std::move(delta).value();
+  out.state_hash = *at.state_hash;
+  apply_delta(out.state_hash, out.delta);
+  if (out.state_hash.commitment() != header.state_commitment) {
+    return unexpected(corrupt(height, kStateCommitmentAt,
+                              "state commitment " + to_hex(header.state_commitment) +
+                                  " differs from the replayed state's " +
+                                  to_hex(out.state_hash.commitment())));
+  }
+  return out;
+}
+
+}  // namespace covenant::ledger
