@@ -16,7 +16,8 @@ struct CurrencyDigits {
   std::string_view code;
   int digits;
 };
-// ISO 4217 minor units of the currencies the language supports (compiler/sema/types.cpp).
+// ISO 4217 minor units of the currencies the language supports: the one table (the compiler
+// asks currency_digits too).
 constexpr std::array<CurrencyDigits, 7> kCurrencies = {{
     {"CAD", 2}, {"CHF", 2}, {"CNY", 2}, {"EUR", 2}, {"GBP", 2}, {"JPY", 0}, {"USD", 2},
 }};

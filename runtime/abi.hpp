@@ -154,4 +154,7 @@ int currency_digits(std::string_view code);
 /// Days since 1970-01-01 of a proleptic Gregorian date (no range check).
 int64_t days_from_civil(int64_t year, int64_t month, int64_t day);
 
+/// True when year-month-day names a day of the calendar in years 1..9999.
+bool valid_date(int64_t year, int64_t month, int64_t day);
+
 }  // namespace covenant::runtime

@@ -45,12 +45,6 @@ uint8_t get_byte(std::span<const uint8_t> bytes, uint64_t offset) {
   return offset < bytes.size() ? bytes[offset] : 0;
 }
 
-bool valid_date(int64_t y, int64_t m, int64_t d) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
 
 // Inverse of days_from_civil (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
 void civil_from_days(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
@@ -356,6 +350,13 @@ bool Encoder::object_members(
 }
 
 }  // namespace
+
+bool valid_date(int64_t y, int64_t m, int64_t d) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
 
 int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
   // H. Hinnant, "chrono-Compatible Low-Level Date Algorithms", days_from_civil.

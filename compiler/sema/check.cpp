@@ -19,24 +19,6 @@ std::array<uint8_t, 16> code_bytes(const std::string& text) {
   return out;
 }
 
-// Howard Hinnant's days_from_civil: proleptic Gregorian, exact for every year used here.
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-bool valid_date(int64_t year, int64_t month, int64_t day) {
-  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  int last = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-  return day <= last;
-}
-
 namespace sema {
 namespace {
 

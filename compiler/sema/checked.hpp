@@ -19,6 +19,7 @@
 #include "compiler/sema/types.hpp"
 #include "compiler/source.hpp"
 #include "compiler/syntax/ast.hpp"
+#include "runtime/abi.hpp"
 
 namespace covenant::compiler {
 
@@ -169,9 +170,9 @@ std::optional<Checked> check(const SourceFile& source, ast::Contract& contract,
 /// The 16-byte form of a code text (zero padded). Requires 1..16 characters.
 std::array<uint8_t, 16> code_bytes(const std::string& text);
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (no range check).
-int64_t days_from_civil(int64_t year, int64_t month, int64_t day);
-/// True when year/month/day names a day of years 1..9999.
-bool valid_date(int64_t year, int64_t month, int64_t day);
+/// The calendar the compiler folds date literals with is the runtime's (runtime/abi.hpp), so
+/// a date means the same day in a module and in the JSON of `covenant call`.
+using runtime::days_from_civil;
+using runtime::valid_date;
 
 }  // namespace covenant::compiler

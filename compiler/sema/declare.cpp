@@ -82,7 +82,7 @@ const Type* Sema::resolve_type(const ast::TypeExpr& t) {
     }
     if (!arity(1)) return nullptr;
     const std::string& c = t.args[0].name.name;
-    if (t.args[0].number || !t.args[0].args.empty() || !find_currency(c)) {
+    if (t.args[0].number || !t.args[0].args.empty() || !currency_minor_digits(c)) {
       error(Diag::unknown_currency, t.args[0].span, "`" + c + "` is not a supported currency",
             "supported: CAD, CHF, CNY, EUR, GBP, JPY, USD");
       return nullptr;
@@ -201,7 +201,7 @@ const Type* Sema::resolve_record_fields(RecordInfo* record, std::vector<int>& st
 void Sema::declare() {
   const ast::Header& h = contract_.header;
   if (h.currency) {
-    if (find_currency(h.currency->name)) {
+    if (currency_minor_digits(h.currency->name)) {
       currency_ = h.currency->name;
     } else {
       error(Diag::unknown_currency, h.currency->span,

@@ -120,7 +120,7 @@ std::optional<std::vector<uint8_t>> cell_bytes(const Type* t, const std::string&
       }
       bool negative = !number.empty() && number[0] == '-';
       if (negative) number = number.substr(1);
-      auto v = money_minor_units(number, find_currency(t->currency)->digits, why);
+      auto v = money_minor_units(number, *currency_minor_digits(t->currency), why);
       if (!v) {
         why = "`" + cell + "` " + why;
         return std::nullopt;

@@ -158,14 +158,14 @@ class BodyChecker {
       case ExprKind::int_lit:
         return T_.int_();
       case ExprKind::money_lit: {
-        const Currency* c = find_currency(e.currency);
-        if (!c) {
+        auto digits = currency_minor_digits(e.currency);
+        if (!digits) {
           s_.error(Diag::unknown_currency, e.span, "`" + e.currency + "` is not a supported currency",
                    "supported: CAD, CHF, CNY, EUR, GBP, JPY, USD");
           return nullptr;
         }
         std::string why;
-        auto v = money_minor_units(e.text, c->digits, why);
+        auto v = money_minor_units(e.text, *digits, why);
         if (!v) {
           s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.source_.slice(e.span)) + "` " + why);
           return nullptr;

@@ -1,5 +1,7 @@
 #include "compiler/sema/types.hpp"
 
+#include "runtime/abi.hpp"
+
 #include <array>
 
 namespace covenant::compiler {
@@ -67,13 +69,10 @@ std::string Type::name() const {
   return "?";
 }
 
-const Currency* find_currency(const std::string& code) {
-  static constexpr std::array<Currency, 7> kCurrencies = {{
-      {"CAD", 2}, {"CHF", 2}, {"CNY", 2}, {"EUR", 2}, {"GBP", 2}, {"JPY", 0}, {"USD", 2},
-  }};
-  for (const Currency& c : kCurrencies)
-    if (code == c.code) return &c;
-  return nullptr;
+std::optional<uint32_t> currency_minor_digits(const std::string& code) {
+  int digits = runtime::currency_digits(code);
+  if (digits < 0) return std::nullopt;
+  return static_cast<uint32_t>(digits);
 }
 
 TypeTable::TypeTable() {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -95,14 +96,9 @@ struct Type {
   std::string name() const;
 };
 
-/// A currency the language knows, with its minor-unit digits (ISO 4217).
-struct Currency {
-  const char* code;
-  uint32_t digits;
-};
-
-/// The currency called `code`, or nullptr. Supported: USD, EUR, CNY, GBP, CHF, CAD, JPY.
-const Currency* find_currency(const std::string& code);
+/// The minor-unit digits (ISO 4217) of the currency called `code`, or nullopt when the
+/// language does not support it (see runtime::currency_digits, the one table).
+std::optional<uint32_t> currency_minor_digits(const std::string& code);
 
 /// Interns types. Owns records and enums too. Not copyable (types point into it).
 class TypeTable {
