@@ -42,6 +42,10 @@ struct HostGas {
   static constexpr uint64_t now = 5;             ///< Reads one word.
   static constexpr uint64_t state_checkpoint = 50;   ///< Tests only: returns a counter.
   static constexpr uint64_t state_rollback = 100;    ///< Tests only: undo of the entry's writes.
+  static constexpr uint64_t state_next = 250;    ///< An ordered seek plus a copy of the key out.
+  static constexpr uint64_t emit = 300;          ///< Copies up to 4 KiB that the ledger keeps.
+  static constexpr uint64_t caller = 10;         ///< Copies 32 bytes.
+  static constexpr uint64_t sha256 = 300;        ///< Hashes up to 4 KiB.
 };
 
 /// Registers every id of host_abi.hpp. Failures end the call with an abort whose code is a

@@ -32,6 +32,23 @@ enum class HostId : uint32_t {
   state_checkpoint = 8,
   /// state_rollback(mark): undoes every write made since `mark` (tests only).
   state_rollback = 9,
+  /// state_next(state, key, key_len, out_key, from_start) -> 1 if `state` holds a key after
+  /// `key` in key order (byte-wise; with `from_start` != 0, its first key, and `key` is not
+  /// read), written to `out_key` (`key_len` bytes: the keys of one state all have their
+  /// type's size), else 0. Bounded iteration in key order: a loop calls it at most its
+  /// bound's number of times.
+  state_next = 10,
+  /// emit(event, data, len) -> 0: appends event number `event` (the index of the event's
+  /// declaration in the contract) with `len` bytes of data (at most kMaxEventData) to the
+  /// call's events. At most kMaxEvents per call; discarded with the writes if the call fails.
+  emit = 11,
+  /// caller(out) -> 0: writes the 32-byte Ed25519 public key that signed the transaction
+  /// (on a node) or the `--caller` key (`covenant call`, `covenant test`; all zero unless
+  /// given) to `out`.
+  caller = 12,
+  /// sha256(data, len, out) -> 0: writes the SHA-256 of `len` bytes at `data` (at most
+  /// kMaxHashInput) to `out` (32 bytes).
+  sha256 = 13,
 };
 
 /// Why compiled code aborted (the `kind` argument of `fault`).
@@ -86,5 +103,13 @@ constexpr uint32_t fault_code_column(uint64_t code) { return code & 0xFFFFFF; }
 
 /// Most bytes of one state key or value.
 inline constexpr uint64_t kMaxStateBytes = 4096;
+
+/// Most events one call may emit (a receipt holds at most this many).
+inline constexpr uint64_t kMaxEvents = 64;
+/// Most data bytes of one event. An event is recorded as its u32 LE event number followed
+/// by its data, so the record stays within a receipt's 4 KiB event limit.
+inline constexpr uint64_t kMaxEventData = 4088;
+/// Most bytes `sha256` hashes in one call.
+inline constexpr uint64_t kMaxHashInput = 4096;
 
 }  // namespace covenant::runtime
