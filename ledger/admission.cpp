@@ -18,6 +18,9 @@ Expected<AdmittedTx, TxError> admit_transaction(std::span<const uint8_t> bytes,
   admitted.signer_ = tx->signer;
   admitted.nonce_ = tx->nonce;
   admitted.kind_ = tx->kind;
+  // The payload is followed only by the 64-byte signature (docs/ledger.md, "Transactions").
+  admitted.payload_at_ = bytes.size() - 64 - tx->payload.size();
+  admitted.payload_size_ = tx->payload.size();
   return admitted;
 }
 

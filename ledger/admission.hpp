@@ -29,6 +29,10 @@ class AdmittedTx {
   uint64_t nonce() const { return nonce_; }
   /// What the payload is for.
   TxKind kind() const { return kind_; }
+  /// The payload, within `bytes()`.
+  std::span<const uint8_t> payload() const {
+    return std::span<const uint8_t>(bytes_).subspan(payload_at_, payload_size_);
+  }
 
  private:
   friend Expected<AdmittedTx, TxError> admit_transaction(std::span<const uint8_t> bytes,
@@ -39,6 +43,8 @@ class AdmittedTx {
   PublicKey signer_{};
   uint64_t nonce_ = 0;
   TxKind kind_ = TxKind::note;
+  size_t payload_at_ = 0;
+  size_t payload_size_ = 0;
 };
 
 /// Admits the transaction encoded in `bytes` on the chain `chain_id`: it must decode

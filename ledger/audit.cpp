@@ -156,7 +156,8 @@ Expected<uint64_t, StorageError> compare_state(const fs::path& dir, const Memory
 
 }  // namespace
 
-Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned threads) {
+Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned threads,
+                                                 Executor* executor) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return unexpected(
@@ -215,6 +216,7 @@ Expected<AuditReport, StorageError> audit_ledger(const fs::path& dir, unsigned t
     at.log = &tree;
     at.state = &state;
     at.state_hash = &hash;
+    at.executor = executor;
     auto replayed = replay_block(*body, at);
     if (!replayed) {
       StorageError e = std::move(replayed).error();

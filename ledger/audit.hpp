@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "ledger/hasher.hpp"
+#include "ledger/executor.hpp"
 #include "ledger/storage_error.hpp"
 #include "vm/expected.hpp"
 
@@ -45,11 +46,14 @@ struct AuditReport {
 /// and hashes, `threads` - 1 others check signatures; `threads` 0 means one per CPU, 1 does
 /// everything on the caller's thread); heights, previous hashes and times chain; log sizes and roots match the
 /// recomputed Merkle tree; every block is signed by the genesis proposer; nonces follow
-/// their rule; every state commitment matches the state replayed from genesis. Then the
+/// their rule; with an `executor`, every receipt is what re-executing its transaction gives
+/// (a node's ledger must be audited with the executor it ran with); every state commitment
+/// matches the state replayed from genesis. Then the
 /// world state on disk must be exactly the replayed one (same keys and values, head, hash
 /// and Merkle log). Fails with the first problem, as `corrupt` with file, offset, block
 /// and entry where known; `not_found`, `busy`, `io`, `state` as opening does.
 Expected<AuditReport, StorageError> audit_ledger(const std::filesystem::path& dir,
-                                                 unsigned threads = 0);
+                                                 unsigned threads = 0,
+                                                 Executor* executor = nullptr);
 
 }  // namespace covenant::ledger

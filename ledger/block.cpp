@@ -87,7 +87,19 @@ Expected<Receipt, DecodeError> decode_receipt_at(std::span<const uint8_t> bytes,
     COVENANT_TRY_READ(event, r.take(static_cast<size_t>(*length), "event"));
     receipt.events.emplace_back(event->begin(), event->end());
   }
-  if (auto ok = r.finish("last event"); !ok) return unexpected(ok.error());
+  at = r.offset();
+  COVENANT_TRY_READ(output_length, r.take_le(4, "output length"));
+  if (*output_length > kMaxReceiptOutput) {
+    return unexpected(DecodeError{at, "output length " + std::to_string(*output_length) +
+                                          " exceeds maximum " +
+                                          std::to_string(kMaxReceiptOutput)});
+  }
+  if (receipt.status != ReceiptStatus::ok && *output_length != 0) {
+    return unexpected(DecodeError{at, "a receipt that is not ok has an output"});
+  }
+  COVENANT_TRY_READ(output, r.take(static_cast<size_t>(*output_length), "output"));
+  receipt.output.assign(output->begin(), output->end());
+  if (auto ok = r.finish("output"); !ok) return unexpected(ok.error());
   return receipt;
 }
 
@@ -304,12 +316,20 @@ Expected<void, BlockFieldError> validate_receipt(const Receipt& receipt) {
   if (receipt.fail_line == 0 && receipt.fail_column != 0) {
     return invalid("failure column without a failure line");
   }
+  if (receipt.output.size() > kMaxReceiptOutput) {
+    return invalid("output has " + std::to_string(receipt.output.size()) + " bytes, maximum " +
+                   std::to_string(kMaxReceiptOutput));
+  }
+  if (receipt.status != ReceiptStatus::ok && !receipt.output.empty()) {
+    return invalid("a receipt that is not ok has an output");
+  }
   return {};
 }
 
 Expected<std::vector<uint8_t>, BlockFieldError> encode_receipt(const Receipt& receipt) {
   std::vector<uint8_t> out;
-  out.reserve(kMinEncodedReceiptSize + receipt.reason.size() + 4 * receipt.events.size());
+  out.reserve(kMinEncodedReceiptSize + receipt.reason.size() + 4 * receipt.events.size() +
+              receipt.output.size());
   if (auto ok = append_receipt(out, receipt); !ok) return unexpected(ok.error());
   return out;
 }
@@ -330,6 +350,8 @@ Expected<void, BlockFieldError> append_receipt(std::vector<uint8_t>& out, const 
     put_u32(out, static_cast<uint32_t>(event.size()));
     out.insert(out.end(), event.begin(), event.end());
   }
+  put_u32(out, static_cast<uint32_t>(receipt.output.size()));
+  out.insert(out.end(), receipt.output.begin(), receipt.output.end());
   return {};
 }
 

@@ -31,8 +31,10 @@ inline constexpr size_t kMaxReceiptEvents = 64;
 inline constexpr size_t kMaxEventSize = 4096;
 /// The longest reason text, in bytes (printable ASCII characters).
 inline constexpr size_t kMaxReasonLength = 256;
-/// Size of an encoded receipt with no reason and no events.
-inline constexpr size_t kMinEncodedReceiptSize = 4 + 1 + 1 + 8 + 32 + 4 + 4 + 2 + 2;
+/// The largest output (a call's return value) one receipt may carry, in bytes (64 KiB).
+inline constexpr size_t kMaxReceiptOutput = 64 * 1024;
+/// Size of an encoded receipt with no reason, no events and no output.
+inline constexpr size_t kMinEncodedReceiptSize = 4 + 1 + 1 + 8 + 32 + 4 + 4 + 2 + 2 + 4;
 
 /// The first four bytes of every encoded block header ("CVBH").
 inline constexpr uint8_t kHeaderMagic[4] = {'C', 'V', 'B', 'H'};
@@ -50,7 +52,8 @@ inline constexpr uint32_t kMaxBlockEntries = 1u << 20;
 inline constexpr size_t kMaxEntryTxSize = 116 + kMaxChainIdLength + kMaxPayloadSize;
 /// The largest encoded receipt an entry may hold, in bytes.
 inline constexpr size_t kMaxEntryReceiptSize =
-    kMinEncodedReceiptSize + kMaxReasonLength + kMaxReceiptEvents * (4 + kMaxEventSize);
+    kMinEncodedReceiptSize + kMaxReasonLength + kMaxReceiptEvents * (4 + kMaxEventSize) +
+    kMaxReceiptOutput;
 
 /// How the execution of a transaction ended. Encoded as one byte; other values are rejected.
 enum class ReceiptStatus : uint8_t {
@@ -86,6 +89,9 @@ struct Receipt {
   /// Why it failed: at most kMaxReasonLength bytes of printable ASCII (0x20-0x7e). Must be
   /// empty for `ok`.
   std::string reason;
+  /// What the call returned (its result block), at most kMaxReceiptOutput bytes; empty for
+  /// a call that returns nothing and for every status but `ok`.
+  std::vector<uint8_t> output;
 
   /// Field-by-field equality.
   friend bool operator==(const Receipt&, const Receipt&) = default;

@@ -66,7 +66,8 @@ Expected<Ledger, StorageError> Ledger::create(const fs::path& dir, const std::st
   return ledger;
 }
 
-Expected<Ledger, StorageError> Ledger::open(const fs::path& dir, OpenMode mode) {
+Expected<Ledger, StorageError> Ledger::open(const fs::path& dir, OpenMode mode,
+                                            Executor* executor) {
   const bool writable = mode == OpenMode::read_write;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -94,6 +95,7 @@ Expected<Ledger, StorageError> Ledger::open(const fs::path& dir, OpenMode mode) 
   Ledger ledger(dir, std::move(lock).value(), std::move(segments).value(),
                 std::move(state).value(), writable);
   ledger.recovery_.rebuilt_state = rebuild;
+  ledger.executor_ = executor;
   if (auto ok = ledger.recover(); !ok) {
     if (rebuild) {
       // A half-rebuilt state would pass for one that records acknowledgements: remove it
@@ -174,6 +176,7 @@ Expected<void, StorageError> Ledger::recover() {
       at.log = &state_.meta().log;
       at.state = &state_;
       at.state_hash = &state_.meta().hash;
+      at.executor = executor_;
       auto replayed = replay_block(*body, at);
       if (!replayed) {
         StorageError e = std::move(replayed).error();
@@ -276,6 +279,59 @@ Expected<uint64_t, StorageError> Ledger::next_nonce(const PublicKey& signer) con
 Expected<BlockHeader, StorageError> Ledger::append_block(std::span<const BlockItem> items,
                                                          uint64_t time_ms,
                                                          const KeyPair& proposer) {
+  if (executor_ != nullptr) {
+    return unexpected(make_error(StorageError::Code::invalid_argument,
+                                 "this ledger executes its transactions: receipts come from "
+                                 "its executor, not from the caller"));
+  }
+  return append_items(items, time_ms, proposer, StateDelta{});
+}
+
+Expected<Ledger::Appended, StorageError> Ledger::append_transactions(
+    std::span<const AdmittedTx> txs, uint64_t time_ms, const KeyPair& proposer) {
+  using Code = StorageError::Code;
+  if (executor_ == nullptr) {
+    return unexpected(make_error(Code::invalid_argument, "this ledger has no executor"));
+  }
+  if (!writable_) return unexpected(make_error(Code::invalid_argument, "the ledger is open read-only"));
+  const uint64_t height = state_.meta().height ? head_.height + 1 : 0;
+  // Nonces first, as append_items checks them again: a replay is refused before it runs.
+  std::vector<NonceUse> uses;
+  uses.reserve(txs.size());
+  for (const AdmittedTx& tx : txs) uses.push_back({tx.signer(), tx.nonce()});
+  if (auto nonces = nonce_transition(state_, uses); !nonces) {
+    StorageError e = std::move(nonces).error();
+    e.block = height;
+    return unexpected(std::move(e));
+  }
+  std::vector<ExecutedTx> views;
+  views.reserve(txs.size());
+  for (const AdmittedTx& tx : txs) views.push_back({tx.signer(), tx.nonce(), tx.kind(), tx.payload()});
+  auto executed = executor_->execute(state_, BlockEnv{height, time_ms}, views);
+  if (!executed) {
+    StorageError e = std::move(executed).error();
+    e.block = height;
+    return unexpected(std::move(e));
+  }
+  if (executed->receipts.size() != txs.size()) {
+    return unexpected(make_error(Code::internal, "the executor returned " +
+                                                     std::to_string(executed->receipts.size()) +
+                                                     " receipts for " +
+                                                     std::to_string(txs.size()) + " transactions",
+                                 height));
+  }
+  std::vector<BlockItem> items;
+  items.reserve(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) items.push_back({txs[i], executed->receipts[i]});
+  auto header = append_items(items, time_ms, proposer, executed->delta);
+  if (!header) return unexpected(std::move(header).error());
+  return Appended{*header, std::move(executed->receipts)};
+}
+
+Expected<BlockHeader, StorageError> Ledger::append_items(std::span<const BlockItem> items,
+                                                         uint64_t time_ms,
+                                                         const KeyPair& proposer,
+                                                         const StateDelta& executed) {
   using Code = StorageError::Code;
   if (failed_) {
     return unexpected(make_error(Code::internal,
@@ -313,6 +369,11 @@ Expected<BlockHeader, StorageError> Ledger::append_block(std::span<const BlockIt
     e.block = height;
     return unexpected(std::move(e));
   }
+  if (auto merged = merge_executed(*delta, executed); !merged) {
+    StorageError e = std::move(merged).error();
+    e.block = height;
+    return unexpected(std::move(e));
+  }
   StateHash state_hash = state_.meta().hash;
   apply_delta(state_hash, *delta);
 
@@ -325,7 +386,8 @@ Expected<BlockHeader, StorageError> Ledger::append_block(std::span<const BlockIt
     if (auto ok = validate_receipt(receipt); !ok) {
       return unexpected(make_error(Code::rejected, "receipt: " + ok.error().reason, height, i));
     }
-    body_size += 12 + items[i].tx.bytes().size() + kMinEncodedReceiptSize + receipt.reason.size();
+    body_size += 12 + items[i].tx.bytes().size() + kMinEncodedReceiptSize +
+                 receipt.reason.size() + receipt.output.size();
     for (const auto& event : receipt.events) body_size += 4 + event.size();
     if (body_size > kMaxRecordBody) {
       return unexpected(make_error(Code::rejected,

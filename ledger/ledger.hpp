@@ -17,6 +17,7 @@
 #include "ledger/block.hpp"
 #include "ledger/block_record.hpp"
 #include "ledger/ed25519.hpp"
+#include "ledger/executor.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/segment_log.hpp"
 #include "ledger/storage_error.hpp"
@@ -99,7 +100,10 @@ class Ledger {
   /// (read_write only; any damage is then an error). Fails with `not_found`, `busy`, `corrupt` (damage to an
   /// acknowledged block, or log and state that disagree: the message names the file, the
   /// offset and the block; nothing is changed), `io` or `state`.
-  static Expected<Ledger, StorageError> open(const std::filesystem::path& dir, OpenMode mode);
+  /// With an `executor` (which must outlive the ledger), blocks are replayed by executing
+  /// their transactions (see `set_executor`).
+  static Expected<Ledger, StorageError> open(const std::filesystem::path& dir, OpenMode mode,
+                                             Executor* executor = nullptr);
 
   Ledger(Ledger&&) noexcept = default;
   Ledger& operator=(Ledger&&) noexcept = default;
@@ -130,12 +134,36 @@ class Ledger {
   ///
   /// Fails with `rejected` (a replayed or skipped nonce, a bad receipt: `entry` names it; a
   /// wrong proposer, a time before the head's, too many entries, a record over 1 GiB) or
-  /// `invalid_argument` (read-only) and then nothing has changed; with `io` or `state` if
+  /// `invalid_argument` (read-only, or an executor is set) and then nothing has changed; with `io` or `state` if
   /// writing failed, and then the ledger refuses further appends (`internal`) until it is
   /// reopened, which recovers: the block is then present if and only if its record reached
   /// the disk intact.
   Expected<BlockHeader, StorageError> append_block(std::span<const BlockItem> items,
                                                    uint64_t time_ms, const KeyPair& proposer);
+
+  /// Makes this ledger execute its transactions with `executor` (which must outlive it; null
+  /// for none): `append_transactions` then computes each receipt and the state changes, and
+  /// recovery compares stored receipts with re-executed ones. `append_block`, which takes
+  /// receipts as given, is refused while an executor is set.
+  void set_executor(Executor* executor) { executor_ = executor; }
+  /// True if an executor is set.
+  bool has_executor() const { return executor_ != nullptr; }
+
+  /// What `append_transactions` appended.
+  struct Appended {
+    /// The new head.
+    BlockHeader header;
+    /// Each transaction's receipt, in block order.
+    std::vector<Receipt> receipts;
+  };
+
+  /// Executes `txs` in order with the executor (after checking their nonces) and appends the
+  /// block they make, with the receipts and state changes the executor computed, as
+  /// `append_block` does. A transaction that fails is a receipt, not an error. Fails with
+  /// `invalid_argument` without an executor, as the executor fails (nothing changed), or as
+  /// `append_block` fails.
+  Expected<Appended, StorageError> append_transactions(std::span<const AdmittedTx> txs,
+                                                       uint64_t time_ms, const KeyPair& proposer);
 
   /// Reads block `height` (< block_count()), checking its record checksum and decoding it.
   /// Fails with `not_found`, `corrupt` (naming the file, offset and block) or `io`.
@@ -153,6 +181,10 @@ class Ledger {
         state_(std::move(state)),
         writable_(writable) {}
   Expected<void, StorageError> recover();
+  // append_block's work, with the executor's state changes (none without one).
+  Expected<BlockHeader, StorageError> append_items(std::span<const BlockItem> items,
+                                                   uint64_t time_ms, const KeyPair& proposer,
+                                                   const StateDelta& executed);
 
   std::filesystem::path dir_;
   DirectoryLock lock_;
@@ -160,6 +192,7 @@ class Ledger {
   WorldState state_;
   bool writable_ = false;
   bool failed_ = false;
+  Executor* executor_ = nullptr;
   BlockHeader head_;
   PublicKey proposer_{};
   RecoveryReport recovery_;

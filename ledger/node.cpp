@@ -23,7 +23,7 @@ StorageError error(StorageError::Code code, std::string file, std::string reason
 
 Expected<Node, StorageError> Node::init(const fs::path& dir, const std::string& chain_id,
                                         uint64_t genesis_time_ms, const std::optional<Seed>& seed,
-                                        uint64_t segment_capacity) {
+                                        uint64_t segment_capacity, Executor* executor) {
   if (!valid_chain_id(chain_id) || !valid_note_name(chain_id)) {
     return unexpected(error(StorageError::Code::invalid_argument, "",
                             "chain id \"" + chain_id +
@@ -51,11 +51,12 @@ Expected<Node, StorageError> Node::init(const fs::path& dir, const std::string& 
   }
   auto ledger = Ledger::create(dir, chain_id, *key, genesis_time_ms, segment_capacity);
   if (!ledger) return unexpected(std::move(ledger).error());
+  ledger->set_executor(executor);
   return Node(std::move(ledger).value(), std::move(key).value());
 }
 
-Expected<Node, StorageError> Node::open(const fs::path& dir, OpenMode mode) {
-  auto ledger = Ledger::open(dir, mode);
+Expected<Node, StorageError> Node::open(const fs::path& dir, OpenMode mode, Executor* executor) {
+  auto ledger = Ledger::open(dir, mode, executor);
   if (!ledger) return unexpected(std::move(ledger).error());
   const fs::path key_path = dir / kNodeKeyFile;
   auto bytes = read_whole_file(key_path, 1024);
@@ -80,8 +81,8 @@ Expected<BlockHeader, StorageError> Node::append_notes(
     std::span<const std::vector<uint8_t>> payloads, uint64_t time_ms) {
   auto nonce = ledger_.next_nonce(key_.public_key());
   if (!nonce) return unexpected(std::move(nonce).error());
-  std::vector<BlockItem> items;
-  items.reserve(payloads.size());
+  std::vector<AdmittedTx> txs;
+  txs.reserve(payloads.size());
   for (size_t i = 0; i < payloads.size(); ++i) {
     if (payloads[i].size() > kMaxPayloadSize) {
       StorageError e = error(StorageError::Code::invalid_argument, "",
@@ -106,9 +107,17 @@ Expected<BlockHeader, StorageError> Node::append_notes(
     if (!admitted) {
       return unexpected(error(StorageError::Code::internal, "", admitted.error().reason));
     }
-    // A note is not executed: its receipt is ok, no gas, no events, no writes.
-    items.push_back(BlockItem{std::move(admitted).value(), Receipt{}});
+    txs.push_back(std::move(admitted).value());
   }
+  if (ledger_.has_executor()) {
+    auto appended = ledger_.append_transactions(txs, time_ms, key_);
+    if (!appended) return unexpected(std::move(appended).error());
+    return appended->header;
+  }
+  // Without an executor a note's receipt is ok: no gas, no events, no writes.
+  std::vector<BlockItem> items;
+  items.reserve(txs.size());
+  for (AdmittedTx& tx : txs) items.push_back(BlockItem{std::move(tx), Receipt{}});
   return ledger_.append_block(items, time_ms, key_);
 }
 

@@ -35,12 +35,16 @@ class Node {
                                            const std::string& chain_id,
                                            uint64_t genesis_time_ms,
                                            const std::optional<Seed>& seed = std::nullopt,
-                                           uint64_t segment_capacity = kDefaultSegmentCapacity);
+                                           uint64_t segment_capacity = kDefaultSegmentCapacity,
+                                           Executor* executor = nullptr);
 
   /// Opens the node in `dir`: the ledger (`Ledger::open`, which recovers in read_write
   /// mode) and the key, which must be the ledger's proposer. Fails as `Ledger::open` does,
   /// or with `not_found` / `corrupt` for a missing or malformed node.key.
-  static Expected<Node, StorageError> open(const std::filesystem::path& dir, OpenMode mode);
+  /// With an `executor` (which must outlive the node), the ledger executes its transactions
+  /// (`Ledger::set_executor`), in recovery too.
+  static Expected<Node, StorageError> open(const std::filesystem::path& dir, OpenMode mode,
+                                           Executor* executor = nullptr);
 
   /// The ledger.
   Ledger& ledger() { return ledger_; }
@@ -49,7 +53,8 @@ class Node {
   const KeyPair& key() const { return key_; }
 
   /// Records each payload as a note transaction signed by the node key (consecutive nonces
-  /// from the state's next one), each with an ok receipt, all in one block at `time_ms`.
+  /// from the state's next one), all in one block at `time_ms`: with an ok receipt, or
+  /// through the executor if the ledger has one.
   /// Fails with `invalid_argument` for a payload over kMaxPayloadSize, otherwise as
   /// `Ledger::append_block`.
   Expected<BlockHeader, StorageError> append_notes(

@@ -1,5 +1,6 @@
 #include "ledger/replay.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "ledger/hasher.hpp"
@@ -40,6 +41,54 @@ StorageError corrupt(uint64_t block, size_t offset, std::string reason,
   return e;
 }
 
+// Runs the block's transactions again with the executor: each stored receipt must be the
+// one execution gives now, and the execution's changes join the nonces' in `out.delta`.
+Expected<void, StorageError> reexecute(const ChainPosition& at, const BlockHeader& header,
+                                       ReplayedBlock& out,
+                                       std::span<const std::span<const uint8_t>> stored) {
+  std::vector<ExecutedTx> txs;
+  txs.reserve(out.transactions.size());
+  for (const Transaction& tx : out.transactions) {
+    txs.push_back({tx.signer, tx.nonce, tx.kind, tx.payload});
+  }
+  auto executed = at.executor->execute(*at.state, BlockEnv{header.height, header.time_ms}, txs);
+  if (!executed) {
+    StorageError e = std::move(executed).error();
+    e.block = header.height;
+    return unexpected(std::move(e));
+  }
+  if (executed->receipts.size() != txs.size()) {
+    return unexpected(StorageError::of(StorageError::Code::internal,
+                                       "the executor returned a receipt count that differs "
+                                       "from the block's entries")
+                          .at(header.height));
+  }
+  for (size_t i = 0; i < txs.size(); ++i) {
+    auto bytes = encode_receipt(executed->receipts[i]);
+    if (!bytes) {
+      return unexpected(StorageError::of(StorageError::Code::internal,
+                                         "re-executed receipt: " + bytes.error().reason)
+                            .at(header.height, i));
+    }
+    if (!std::equal(bytes->begin(), bytes->end(), stored[i].begin(), stored[i].end())) {
+      auto was = decode_receipt(stored[i]);
+      std::string detail = was ? " (stored: " + std::string(status_name(was->status)) + ", gas " +
+                                     std::to_string(was->gas_used) + "; re-executed: " +
+                                     std::string(status_name(executed->receipts[i].status)) +
+                                     ", gas " + std::to_string(executed->receipts[i].gas_used) + ")"
+                               : "";
+      return unexpected(corrupt(header.height, out.entry_offsets[i],
+                                "the stored receipt differs from re-execution" + detail, i));
+    }
+  }
+  if (auto ok = merge_executed(out.delta, executed->delta); !ok) {
+    StorageError e = std::move(ok).error();
+    e.block = header.height;
+    return unexpected(std::move(e));
+  }
+  return {};
+}
+
 }  // namespace
 
 Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body,
@@ -61,6 +110,8 @@ Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body
   out.entry_offsets.reserve(count);
   std::vector<NonceUse> nonces;
   nonces.reserve(count);
+  std::vector<std::span<const uint8_t>> receipts;
+  receipts.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     std::span<const uint8_t> leaf = out.record.leaves[i];
     const size_t leaf_at = static_cast<size_t>(leaf.data() - body.data());
@@ -77,6 +128,7 @@ Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body
                                 i));
     }
     nonces.push_back({parts->transaction.signer, parts->transaction.nonce});
+    receipts.push_back(parts->receipt);
     out.transactions.push_back(std::move(parts->transaction));
     out.leaf_hashes.push_back(hasher.hash_leaf(leaf));
   }
@@ -107,6 +159,9 @@ Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body
     return unexpected(std::move(e));
   }
   out.delta = std::move(delta).value();
+  if (at.executor != nullptr) {
+    if (auto ok = reexecute(at, header, out, receipts); !ok) return unexpected(ok.error());
+  }
   out.state_hash = *at.state_hash;
   apply_delta(out.state_hash, out.delta);
   if (out.state_hash.commitment() != header.state_commitment) {

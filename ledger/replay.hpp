@@ -12,6 +12,7 @@
 
 #include "ledger/block.hpp"
 #include "ledger/block_record.hpp"
+#include "ledger/executor.hpp"
 #include "ledger/merkle.hpp"
 #include "ledger/state.hpp"
 #include "ledger/state_hash.hpp"
@@ -34,6 +35,10 @@ struct ChainPosition {
   /// The world state before the block, and its hash.
   const StateReader* state = nullptr;
   const StateHash* state_hash = nullptr;
+  /// Re-executes the block's transactions when set: every stored receipt must equal the
+  /// re-executed one byte for byte, and the executor's changes join the nonces'. Without
+  /// one, receipts are taken as stored and only nonces change.
+  Executor* executor = nullptr;
 };
 
 /// A stored block, decoded and checked. Spans point into the body that was replayed.
@@ -58,7 +63,8 @@ struct ReplayedBlock {
 /// canonically (`decode_entry_parts`) and its transaction carries `at.chain_id`; the header
 /// continues `at.previous` and `at.log` (`verify_block_leaves`: height, previous hash, time,
 /// entry count, log size, log root, proposer signature); the proposer is `*at.proposer`
-/// (after genesis); the nonce transition applies to `*at.state`; and the state hash after
+/// (after genesis); the nonce transition applies to `*at.state`; with an executor, each
+/// receipt equals the re-executed one; and the state hash after
 /// it has the header's state commitment. Transaction signatures are not checked here: the
 /// proposer's signature covers the log root, which covers every entry, and the audit checks
 /// them on several threads. Fails with `corrupt` (offset within `body`, `block` and, where

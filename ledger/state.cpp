@@ -16,6 +16,13 @@ Expected<std::optional<std::vector<uint8_t>>, StorageError> MemoryState::get(
   return std::optional<std::vector<uint8_t>>(it->second);
 }
 
+Expected<std::optional<StatePair>, StorageError> MemoryState::seek(
+    std::span<const uint8_t> key) const {
+  auto it = entries_.lower_bound(key);
+  if (it == entries_.end()) return std::optional<StatePair>();
+  return std::optional<StatePair>(StatePair{it->first, it->second});
+}
+
 void MemoryState::apply(const StateDelta& delta) {
   for (const auto& [key, change] : delta) {
     if (change.after) {

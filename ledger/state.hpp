@@ -48,6 +48,12 @@ using StateDelta = std::map<std::vector<uint8_t>, StateChange, ByteOrder>;
 /// pair after (if any).
 void apply_delta(StateHash& hash, const StateDelta& delta);
 
+/// One key and its value.
+struct StatePair {
+  std::vector<uint8_t> key;
+  std::vector<uint8_t> value;
+};
+
 /// Read access to a state, as block replay needs it.
 class StateReader {
  public:
@@ -55,6 +61,10 @@ class StateReader {
   /// The value of `key`, or nullopt if absent. Fails with `state` or `corrupt` (stores that
   /// can fail).
   virtual Expected<std::optional<std::vector<uint8_t>>, StorageError> get(
+      std::span<const uint8_t> key) const = 0;
+  /// The first pair whose key is `key` or after it in key order (`ByteOrder`), or nullopt if
+  /// there is none: ordered iteration over a range of keys. Fails as `get` does.
+  virtual Expected<std::optional<StatePair>, StorageError> seek(
       std::span<const uint8_t> key) const = 0;
 };
 
@@ -64,6 +74,9 @@ class MemoryState : public StateReader {
  public:
   /// The value of `key`, or nullopt. Never fails.
   Expected<std::optional<std::vector<uint8_t>>, StorageError> get(
+      std::span<const uint8_t> key) const override;
+  /// The first pair at or after `key`, or nullopt. Never fails.
+  Expected<std::optional<StatePair>, StorageError> seek(
       std::span<const uint8_t> key) const override;
 
   /// Applies each change's `after` (setting or removing the key). The `before` values are

@@ -1,5 +1,6 @@
 #include "ledger/transition.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -82,6 +83,19 @@ Expected<StateDelta, StorageError> nonce_transition(const StateReader& state,
     delta.emplace(nonce_key(signer), std::move(change));
   }
   return delta;
+}
+
+Expected<void, StorageError> merge_executed(StateDelta& nonces, const StateDelta& executed) {
+  const std::span<const uint8_t> prefix(reinterpret_cast<const uint8_t*>(kNonceKeyPrefix.data()),
+                                        kNonceKeyPrefix.size());
+  for (const auto& [key, change] : executed) {
+    if (key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin())) {
+      return unexpected(StorageError::of(StorageError::Code::internal,
+                                         "the executor wrote a nonce key"));
+    }
+  }
+  for (const auto& [key, change] : executed) nonces.insert_or_assign(key, change);
+  return {};
 }
 
 }  // namespace covenant::ledger

@@ -1,9 +1,9 @@
 #pragma once
 /// \file
-/// The state transition of a block: what a block's entries change in the world state. Today
-/// that is each signer's next nonce (replay protection); the runtime will add the writes of
-/// contract calls. The same function serves appending, recovery and the audit, so the three
-/// cannot disagree. docs/ledger.md, "World state".
+/// The state transition of a block: what a block's entries change in the world state: each
+/// signer's next nonce (replay protection), plus what an `Executor` computed (the writes of
+/// contract calls). The same functions serve appending, recovery and the audit, so the
+/// three cannot disagree. docs/ledger.md, "World state".
 
 #include <cstdint>
 #include <span>
@@ -43,5 +43,10 @@ Expected<uint64_t, StorageError> stored_next_nonce(const StateReader& state,
 /// the last (its `entry` field set), or as `stored_next_nonce` fails. Changes nothing.
 Expected<StateDelta, StorageError> nonce_transition(const StateReader& state,
                                                     std::span<const NonceUse> uses);
+
+/// Adds the changes an `Executor` computed for a block to the block's nonce changes
+/// `nonces`. Fails with `internal` (and changes nothing) if `executed` touches a key under
+/// kNonceKeyPrefix, which only the nonce rule may write.
+Expected<void, StorageError> merge_executed(StateDelta& nonces, const StateDelta& executed);
 
 }  // namespace covenant::ledger

@@ -243,6 +243,31 @@ Expected<std::optional<std::vector<uint8_t>>, StorageError> WorldState::get(
   return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
+Expected<std::optional<StatePair>, StorageError> WorldState::seek(
+    std::span<const uint8_t> key) const {
+  auto begun = begin(false);
+  if (!begun) return unexpected(std::move(begun).error());
+  MDB_txn* txn = *begun;
+  TxnGuard guard{txn};
+  MDB_cursor* cursor = nullptr;
+  if (int rc = mdb_cursor_open(txn, state_dbi_, &cursor); rc != 0) {
+    return unexpected(error("cannot read the state", rc));
+  }
+  // An empty key cannot be handed to LMDB: start from the first pair instead.
+  static const uint8_t kNone = 0;
+  MDB_val k = key.empty() ? MDB_val{0, const_cast<uint8_t*>(&kNone)} : val(key), v;
+  int rc = key.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                       : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  std::optional<StatePair> found;
+  if (rc == 0) {
+    auto kb = span_of(k), vb = span_of(v);
+    found = StatePair{{kb.begin(), kb.end()}, {vb.begin(), vb.end()}};
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) return unexpected(error("cannot read the state", rc));
+  return found;
+}
+
 Expected<void, StorageError> WorldState::commit(const StateDelta& delta, const StateMeta& meta) {
   if (!writable_) {
     return unexpected(StorageError::of(StorageError::Code::invalid_argument,

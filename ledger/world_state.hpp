@@ -70,6 +70,10 @@ class WorldState : public StateReader {
   /// The value of `key`, or nullopt. Fails with `state` or `corrupt`.
   Expected<std::optional<std::vector<uint8_t>>, StorageError> get(
       std::span<const uint8_t> key) const override;
+  /// The first pair at or after `key` (an LMDB cursor's MDB_SET_RANGE), or nullopt. Fails
+  /// with `state` or `corrupt`.
+  Expected<std::optional<StatePair>, StorageError> seek(
+      std::span<const uint8_t> key) const override;
 
   /// Applies `delta` (each change's `after`) and records `meta`, atomically, then makes it
   /// durable (one fdatasync of the data file). Keys must be 1 to 511 bytes (LMDB's limit).

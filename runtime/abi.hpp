@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -156,5 +157,9 @@ int64_t days_from_civil(int64_t year, int64_t month, int64_t day);
 
 /// True when year-month-day names a day of the calendar in years 1..9999.
 bool valid_date(int64_t year, int64_t month, int64_t day);
+
+/// The day "YYYY-MM-DD" names, as days since 1970-01-01; nullopt if it is not exactly such a
+/// valid date.
+std::optional<int64_t> parse_date(std::string_view text);
 
 }  // namespace covenant::runtime

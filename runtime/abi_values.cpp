@@ -212,15 +212,9 @@ bool Encoder::value(const AbiType& t, element v, uint64_t at) {
       if (s.size() != 10 || s[4] != '-' || s[7] != '-') return fail(expected, v);
       for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
         if (!is_digit(s[i])) return fail(expected, v);
-      auto num = [&](size_t from, size_t n) {
-        int64_t r = 0;
-        for (size_t i = from; i < from + n; ++i) r = r * 10 + (s[i] - '0');
-        return r;
-      };
-      int64_t y = num(0, 4), m = num(5, 2), d = num(8, 2);
-      if (!valid_date(y, m, d))
-        return fail("expected a calendar date of years 1..9999", v);
-      return put(at, static_cast<uint64_t>(days_from_civil(y, m, d)));
+      auto day = parse_date(s);
+      if (!day) return fail("expected a calendar date of years 1..9999", v);
+      return put(at, static_cast<uint64_t>(*day));
     }
     case AbiKind::duration: {
       const std::string expected = "expected a duration like {\"months\":1,\"days\":15}";
@@ -366,6 +360,20 @@ int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
   int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
   int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
+}
+
+std::optional<int64_t> parse_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int64_t parts[3] = {0, 0, 0};
+  const size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
+  for (int p = 0; p < 3; ++p) {
+    for (size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      parts[p] = parts[p] * 10 + (text[i] - '0');
+    }
+  }
+  if (!valid_date(parts[0], parts[1], parts[2])) return std::nullopt;
+  return days_from_civil(parts[0], parts[1], parts[2]);
 }
 
 Expected<std::vector<uint8_t>, std::string> encode_params(const AbiEntry& entry,

@@ -3,6 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "runtime/abi.hpp"
 #include "runtime/host_abi.hpp"
 
@@ -20,7 +23,7 @@ uint64_t host_error(HostCall& call, std::string message) {
 }
 
 // The state of the call, or nullptr after ending the call.
-MemoryState* state_of(HostCall& call) {
+ContractState* state_of(HostCall& call) {
   auto* context = static_cast<CallContext*>(call.context());
   if (context == nullptr || context->state == nullptr) {
     host_error(call, "no state attached");
@@ -47,9 +50,9 @@ bool state_key(HostCall& call, uint32_t& state, std::span<const uint8_t>& key) {
     host_error(call, "state id " + std::to_string(id) + " is out of range");
     return false;
   }
-  if (len > kMaxStateBytes) {
+  if (len > kMaxStateKeyBytes) {
     host_error(call, "state key of " + std::to_string(len) + " bytes is longer than " +
-                         std::to_string(kMaxStateBytes));
+                         std::to_string(kMaxStateKeyBytes));
     return false;
   }
   uint8_t* p = nullptr;
@@ -77,7 +80,7 @@ uint64_t host_fault(HostCall& call) {
 }
 
 uint64_t host_state_get(HostCall& call) {
-  MemoryState* state = state_of(call);
+  ContractState* state = state_of(call);
   uint32_t id = 0;
   std::span<const uint8_t> key;
   uint64_t value_addr = call.args[3], value_len = call.args[4];
@@ -97,7 +100,7 @@ uint64_t host_state_get(HostCall& call) {
 }
 
 uint64_t host_state_put(HostCall& call) {
-  MemoryState* state = state_of(call);
+  ContractState* state = state_of(call);
   uint32_t id = 0;
   std::span<const uint8_t> key;
   uint64_t value_addr = call.args[3], value_len = call.args[4];
@@ -109,7 +112,7 @@ uint64_t host_state_put(HostCall& call) {
 }
 
 uint64_t host_state_remove(HostCall& call) {
-  MemoryState* state = state_of(call);
+  ContractState* state = state_of(call);
   uint32_t id = 0;
   std::span<const uint8_t> key;
   if (state == nullptr || !state_key(call, id, key)) return 0;
@@ -117,7 +120,7 @@ uint64_t host_state_remove(HostCall& call) {
 }
 
 uint64_t host_state_has(HostCall& call) {
-  MemoryState* state = state_of(call);
+  ContractState* state = state_of(call);
   uint32_t id = 0;
   std::span<const uint8_t> key;
   if (state == nullptr || !state_key(call, id, key)) return 0;
@@ -156,12 +159,12 @@ uint64_t host_now(HostCall& call) {
 }
 
 uint64_t host_state_checkpoint(HostCall& call) {
-  MemoryState* state = state_of(call);
+  ContractState* state = state_of(call);
   return state == nullptr ? 0 : state->checkpoint();
 }
 
 uint64_t host_state_rollback(HostCall& call) {
-  MemoryState* state = state_of(call);
+  ContractState* state = state_of(call);
   if (state == nullptr) return 0;
   uint64_t mark = call.args[0];
   if (!state->can_rollback(mark))
@@ -170,7 +173,84 @@ uint64_t host_state_rollback(HostCall& call) {
   return 0;
 }
 
+uint64_t host_state_next(HostCall& call) {
+  ContractState* state = state_of(call);
+  uint32_t id = 0;
+  std::span<const uint8_t> key;
+  if (state == nullptr || !state_key(call, id, key)) return 0;
+  const bool from_start = call.args[4] != 0;
+  uint8_t* out = nullptr;
+  if (!bytes_at(call, call.args[3], key.size(), Access::write, out)) return 0;
+  // Copy the key before looking: `out` may overlap it.
+  std::vector<uint8_t> after(key.begin(), key.end());
+  auto found = from_start ? state->next(id, std::nullopt)
+                          : state->next(id, std::span<const uint8_t>(after));
+  if (!found) return 0;
+  if (found->size() != after.size())
+    return host_error(call, "state " + std::to_string(id) + " holds a key of " +
+                                std::to_string(found->size()) + " bytes where " +
+                                std::to_string(after.size()) + " were expected");
+  if (!after.empty()) std::memcpy(out, found->data(), after.size());
+  return 1;
+}
+
+uint64_t host_emit(HostCall& call) {
+  auto* context = static_cast<CallContext*>(call.context());
+  if (context == nullptr) return host_error(call, "no call context attached");
+  uint64_t index = call.args[0], addr = call.args[1], len = call.args[2];
+  if (index > UINT32_MAX) return host_error(call, "event number " + std::to_string(index));
+  if (len > kMaxEventData)
+    return host_error(call, "event of " + std::to_string(len) + " bytes is longer than " +
+                                std::to_string(kMaxEventData));
+  if (context->events.size() >= context->event_limit)
+    return host_error(call, "more than " + std::to_string(context->event_limit) +
+                                " events in one call");
+  uint8_t* data = nullptr;
+  if (!bytes_at(call, addr, len, Access::read, data)) return 0;
+  Event event;
+  event.index = static_cast<uint32_t>(index);
+  if (len != 0) event.data.assign(data, data + len);
+  context->events.push_back(std::move(event));
+  return 0;
+}
+
+uint64_t host_caller(HostCall& call) {
+  auto* context = static_cast<CallContext*>(call.context());
+  if (context == nullptr) return host_error(call, "no call context attached");
+  uint8_t* out = nullptr;
+  if (!bytes_at(call, call.args[0], context->caller.size(), Access::write, out)) return 0;
+  std::memcpy(out, context->caller.data(), context->caller.size());
+  return 0;
+}
+
+uint64_t host_sha256(HostCall& call) {
+  uint64_t addr = call.args[0], len = call.args[1], out_addr = call.args[2];
+  if (len > kMaxHashInput)
+    return host_error(call, "sha256 of " + std::to_string(len) + " bytes (at most " +
+                                std::to_string(kMaxHashInput) + ")");
+  uint8_t* data = nullptr;
+  uint8_t* out = nullptr;
+  if (!bytes_at(call, addr, len, Access::read, data) ||
+      !bytes_at(call, out_addr, SHA256_DIGEST_LENGTH, Access::write, out))
+    return 0;
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  unsigned size = 0;
+  static const uint8_t kEmpty = 0;
+  if (EVP_Digest(len == 0 ? &kEmpty : data, len, digest, &size, EVP_sha256(), nullptr) != 1)
+    return host_error(call, "SHA-256 failed");
+  std::memcpy(out, digest, sizeof digest);
+  return 0;
+}
+
 }  // namespace
+
+std::vector<uint8_t> encode_event(const Event& event) {
+  std::vector<uint8_t> out;
+  out.reserve(4 + event.data.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(event.index >> (8 * i)));
+  out.insert(out.end(), event.data.begin(), event.data.end());
+  return out;
+}
 
 vm::HostTable contract_host_table() {
   auto id = [](HostId h) { return static_cast<uint32_t>(h); };
@@ -186,6 +266,10 @@ vm::HostTable contract_host_table() {
         {"state_checkpoint", HostGas::state_checkpoint, host_state_checkpoint});
   t.add(id(HostId::state_rollback),
         {"state_rollback", HostGas::state_rollback, host_state_rollback});
+  t.add(id(HostId::state_next), {"state_next", HostGas::state_next, host_state_next});
+  t.add(id(HostId::emit), {"emit", HostGas::emit, host_emit});
+  t.add(id(HostId::caller), {"caller", HostGas::caller, host_caller});
+  t.add(id(HostId::sha256), {"sha256", HostGas::sha256, host_sha256});
   return t;
 }
 

@@ -1,13 +1,17 @@
 #pragma once
 /// \file
-/// The host functions of runtime/host_abi.hpp over an in-memory state: what `covenant call`
-/// and `covenant test` register before loading a module. Each call's `host_context` is a
-/// `CallContext*`.
+/// The host functions of runtime/host_abi.hpp: what every runner of contracts (`covenant
+/// call`, `covenant test`, a node) registers before loading a module. Each call's
+/// `host_context` is a `CallContext*` naming the state (in memory, or a deployment's slice of
+/// a node's world state), the date, the caller and where events go.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "runtime/contract_state.hpp"
+#include "runtime/host_abi.hpp"
 #include "runtime/memory_state.hpp"
 #include "vm/host.hpp"
 
@@ -20,10 +24,29 @@ struct ExpectFailure {
   std::vector<uint8_t> rhs;
 };
 
+/// A 32-byte Ed25519 public key, as `caller()` returns it.
+using CallerKey = std::array<uint8_t, 32>;
+
+/// One event a call emitted: its declaration's number and its data (the record's bytes).
+struct Event {
+  uint32_t index = 0;
+  std::vector<uint8_t> data;
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+/// The record of `event` in a receipt: its number as 4 little-endian bytes, then its data.
+std::vector<uint8_t> encode_event(const Event& event);
+
 /// The world one call runs against, passed as `Machine::run`'s `host_context`.
 struct CallContext {
-  MemoryState* state = nullptr;  ///< The state the state_* functions read and write.
-  int64_t today = 0;             ///< Days since 1970-01-01: what `now()` returns.
+  ContractState* state = nullptr;  ///< The state the state_* functions read and write.
+  int64_t today = 0;               ///< Days since 1970-01-01: what `now()` returns.
+  CallerKey caller{};              ///< What `caller()` returns: the transaction's signer.
+  /// The events the call emitted, in order. Whoever runs the call discards them if it fails.
+  std::vector<Event> events;
+  /// Most events `emit` accepts before faulting (kMaxEvents on a node and in `covenant call`;
+  /// a test, which makes many calls in one run, may raise it).
+  uint64_t event_limit = kMaxEvents;
   /// Set by `expect_fail` when a test's expect failed (the call then ends with an abort).
   std::optional<ExpectFailure> expect_failure;
 };

@@ -33,9 +33,9 @@ enum class HostId : uint32_t {
   /// state_rollback(mark): undoes every write made since `mark` (tests only).
   state_rollback = 9,
   /// state_next(state, key, key_len, out_key, from_start) -> 1 if `state` holds a key after
-  /// `key` in key order (byte-wise; with `from_start` != 0, its first key, and `key` is not
-  /// read), written to `out_key` (`key_len` bytes: the keys of one state all have their
-  /// type's size), else 0. Bounded iteration in key order: a loop calls it at most its
+  /// `key` in key order (byte-wise; with `from_start` != 0, its first key: `key` must still
+  /// be `key_len` readable bytes, their contents are ignored), written to `out_key`
+  /// (`key_len` bytes: the keys of one state all have their type's size), else 0. Bounded iteration in key order: a loop calls it at most its
   /// bound's number of times.
   state_next = 10,
   /// emit(event, data, len) -> 0: appends event number `event` (the index of the event's
@@ -101,8 +101,12 @@ constexpr uint32_t fault_code_line(uint64_t code) { return static_cast<uint32_t>
 /// Column of an abort code made by `fault_code`.
 constexpr uint32_t fault_code_column(uint64_t code) { return code & 0xFFFFFF; }
 
-/// Most bytes of one state key or value.
+/// Most bytes of one state value (and of a key, see kMaxStateKeyBytes).
 inline constexpr uint64_t kMaxStateBytes = 4096;
+/// Most bytes of one state key. A node stores a contract's entry under a 14-byte prefix
+/// (docs/node.md) in LMDB, whose keys are at most 511 bytes; the same limit holds in
+/// `covenant call` and `covenant test` so that a contract behaves alike everywhere.
+inline constexpr uint64_t kMaxStateKeyBytes = 496;
 
 /// Most events one call may emit (a receipt holds at most this many).
 inline constexpr uint64_t kMaxEvents = 64;

@@ -42,6 +42,14 @@ bool MemoryState::remove(uint32_t state, std::span<const uint8_t> key) {
   return true;
 }
 
+std::optional<std::vector<uint8_t>> MemoryState::next(
+    uint32_t state, std::optional<std::span<const uint8_t>> after) {
+  auto it = after ? entries_.upper_bound(KeyView{state, *after})
+                  : entries_.lower_bound(KeyView{state, {}});
+  if (it == entries_.end() || it->first.first != state) return std::nullopt;
+  return it->first.second;
+}
+
 void MemoryState::rollback(uint64_t mark) {
   if (!can_rollback(mark)) return;
   while (checkpoint() > mark) {

@@ -10,7 +10,10 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
+
+#include "runtime/contract_state.hpp"
 
 namespace covenant::runtime {
 
@@ -21,28 +24,40 @@ struct StateEntry {
   std::vector<uint8_t> value;
 };
 
-/// In-memory contract state with checkpoints. Not thread-safe.
-class MemoryState {
+/// In-memory contract state with checkpoints. Never fails. Not thread-safe.
+class MemoryState : public ContractState {
  public:
   /// The value stored under (`state`, `key`), or nullopt. The span stays valid until the
   /// next write to the state.
   std::optional<std::span<const uint8_t>> get(uint32_t state, std::span<const uint8_t> key) const;
+  std::optional<std::span<const uint8_t>> get(uint32_t state,
+                                              std::span<const uint8_t> key) override {
+    return std::as_const(*this).get(state, key);
+  }
   /// True if (`state`, `key`) holds a value (a Set member counts).
   bool has(uint32_t state, std::span<const uint8_t> key) const;
+  bool has(uint32_t state, std::span<const uint8_t> key) override {
+    return std::as_const(*this).has(state, key);
+  }
   /// Stores `value` (possibly empty) under (`state`, `key`), replacing any earlier value.
-  void put(uint32_t state, std::span<const uint8_t> key, std::span<const uint8_t> value);
+  void put(uint32_t state, std::span<const uint8_t> key, std::span<const uint8_t> value) override;
   /// Removes (`state`, `key`); returns whether it was present.
-  bool remove(uint32_t state, std::span<const uint8_t> key);
+  bool remove(uint32_t state, std::span<const uint8_t> key) override;
+  /// The first key of `state` after `after` (or its first key), or nullopt.
+  std::optional<std::vector<uint8_t>> next(
+      uint32_t state, std::optional<std::span<const uint8_t>> after) override;
 
   /// A mark of the current contents. Marks count writes since the state was made, so a
   /// later mark is never smaller than an earlier one.
-  uint64_t checkpoint() const { return base_ + undo_.size(); }
+  uint64_t checkpoint() const override { return base_ + undo_.size(); }
   /// True if `rollback(mark)` can restore `mark`: it was returned by `checkpoint` since
   /// the last `commit` and no rollback has gone back past it.
-  bool can_rollback(uint64_t mark) const { return mark >= base_ && mark <= checkpoint(); }
+  bool can_rollback(uint64_t mark) const override {
+    return mark >= base_ && mark <= checkpoint();
+  }
   /// Undoes every write made since `mark`, newest first, in time proportional to their
   /// number. Precondition: `can_rollback(mark)` (otherwise nothing is undone).
-  void rollback(uint64_t mark);
+  void rollback(uint64_t mark) override;
   /// Forgets the undo log: the current contents become permanent and earlier marks invalid.
   /// Call between independent runs so the log does not grow without bound.
   void commit();

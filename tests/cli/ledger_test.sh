@@ -35,7 +35,7 @@ case $case_name in
   ledger-init-append-show)
     init L
     expect_rc 0
-    grep -q '^created ledger L for chain covenant-local$' out || fail "init: $(cat out)"
+    grep -q '^created node L for chain covenant-local$' out || fail "init: $(cat out)"
     grep -q '^verifier key covenant-local+[0-9a-f]\{8\}+' out || fail "no verifier key: $(cat out)"
     printf 'alpha\n' >a.txt
     printf 'beta\n' >b.txt

@@ -159,13 +159,44 @@ TEST_CASE("receipt: round trip, layout and limits") {
     CHECK_FALSE(decode_receipt(b).has_value());
 
     // An event length above the limit is rejected before it is compared with the input.
+    // The ok receipt ends with the event count (2 bytes) and the output length (4).
     b = *ok_bytes;
-    b[b.size() - 2] = 1;
-    for (uint8_t v : {0xff, 0xff, 0xff, 0xff}) b.push_back(v);
+    b[b.size() - 6] = 1;
+    const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff};
+    b.insert(b.end() - 4, std::begin(huge), std::end(huge));
     e = decode_receipt(b);
     REQUIRE_FALSE(e.has_value());
-    CHECK(e.error().offset == kMinEncodedReceiptSize);
+    CHECK(e.error().offset == kMinEncodedReceiptSize - 4);
     CHECK(e.error().reason.find("exceeds maximum") != std::string::npos);
+
+    // So is an output length above the limit, and any output on a receipt that is not ok.
+    b = *ok_bytes;
+    std::copy(std::begin(huge), std::end(huge), b.end() - 4);
+    e = decode_receipt(b);
+    REQUIRE_FALSE(e.has_value());
+    CHECK(e.error().offset == kMinEncodedReceiptSize - 4);
+    CHECK(e.error().reason.find("output length") != std::string::npos);
+    b = *bytes;
+    b[b.size() - 4] = 1;
+    b.push_back(7);
+    e = decode_receipt(b);
+    REQUIRE_FALSE(e.has_value());
+    CHECK(e.error().reason == "a receipt that is not ok has an output");
+  }
+  SUBCASE("an ok receipt carries the call's output") {
+    Receipt with_output;
+    with_output.output = {1, 2, 3, 4, 5, 6, 7, 8};
+    auto out = encode_receipt(with_output);
+    REQUIRE(out.has_value());
+    CHECK(out->size() == kMinEncodedReceiptSize + 8);
+    auto round = decode_receipt(*out);
+    REQUIRE(round.has_value());
+    CHECK(round->output == with_output.output);
+    with_output.output.assign(kMaxReceiptOutput + 1, 0);
+    CHECK_FALSE(encode_receipt(with_output).has_value());
+    Receipt failed = failed_receipt();
+    failed.output = {1};
+    CHECK_FALSE(encode_receipt(failed).has_value());
   }
 }
 

@@ -66,8 +66,8 @@ uint64_t abort_kind(const vm::Outcome& o) {
 
 TEST_CASE("the table registers every host id with its fixed gas") {
   const vm::HostTable& t = hosts();
-  CHECK(t.all().size() == 9);
-  for (uint32_t i = 1; i <= 9; ++i) {
+  CHECK(t.all().size() == 13);
+  for (uint32_t i = 1; i <= 13; ++i) {
     REQUIRE(t.find(i) != nullptr);
     CHECK(bool(t.find(i)->fn));
   }
@@ -80,6 +80,10 @@ TEST_CASE("the table registers every host id with its fixed gas") {
   CHECK(t.find(id(HostId::now))->gas == 5);
   CHECK(t.find(id(HostId::state_checkpoint))->gas == 50);
   CHECK(t.find(id(HostId::state_rollback))->gas == 100);
+  CHECK(t.find(id(HostId::state_next))->gas == 250);
+  CHECK(t.find(id(HostId::emit))->gas == 300);
+  CHECK(t.find(id(HostId::caller))->gas == 10);
+  CHECK(t.find(id(HostId::sha256))->gas == 300);
   CHECK(t.find(id(HostId::state_get))->name == "state_get");
 }
 
@@ -230,10 +234,10 @@ TEST_CASE("misuse of the interface ends the call with a host error and a reason"
 
   Code long_key;
   long_key.mov(1, 1);
-  addr(long_key, 2, -8).mov(3, 4097).call(id(HostId::state_has)).exit();
+  addr(long_key, 2, -8).mov(3, 497).call(id(HostId::state_has)).exit();
   o = run(long_key, &context);
   CHECK(abort_kind(o) == static_cast<uint64_t>(FaultKind::host_error));
-  CHECK(o.fault->message == "state key of 4097 bytes is longer than 4096");
+  CHECK(o.fault->message == "state key of 497 bytes is longer than 496");
 
   Code long_value;
   long_value.mov(1, 1);
@@ -269,4 +273,94 @@ TEST_CASE("a pointer that does not translate is the VM's memory fault") {
   CHECK(o.fault->kind == vm::FaultKind::memory);
   CHECK(o.fault->access == vm::Access::write);
   CHECK(state.undo_size() == 1);  // nothing written by the failed call
+}
+
+namespace {
+
+// state_next(state 1, key at r10-8, 8, out r10-32, from_start); r0 = found, r7 = the key.
+Code& next(Code& c, bool from_start) {
+  c.mov(1, 1);
+  addr(c, 2, -8).mov(3, 8);
+  addr(c, 4, -32).mov(5, from_start ? 1 : 0);
+  return c.call(id(HostId::state_next)).load(Op::ldxdw, 7, 10, -32);
+}
+
+}  // namespace
+
+TEST_CASE("state_next walks one state's keys in byte order, never another state's") {
+  MemoryState state;
+  state.put(1, word(9), word(0));
+  state.put(1, word(3), word(0));
+  state.put(1, word(5), word(0));
+  state.put(2, word(4), word(0));
+  CallContext context{.state = &state};
+  auto key_after = [&](std::optional<int32_t> after) {
+    Code c;
+    if (after) c.store_imm(Op::stdw, 10, -8, *after);
+    next(c, !after.has_value());
+    c.alu(Op::lsh64_imm, 0, 32).alur(Op::or64_reg, 0, 7).exit();  // found << 32 | key
+    vm::Outcome o = run(c, &context);
+    REQUIRE(o.ok());
+    return o.r0;
+  };
+  CHECK(key_after(std::nullopt) == ((uint64_t{1} << 32) | 3));
+  CHECK(key_after(3) == ((uint64_t{1} << 32) | 5));
+  CHECK(key_after(5) == ((uint64_t{1} << 32) | 9));
+  CHECK((key_after(9) >> 32) == 0);  // the last key of state 1; state 2's key is not seen
+  CHECK(key_after(4) == ((uint64_t{1} << 32) | 5));  // an absent key still has a successor
+}
+
+TEST_CASE("emit records events in order, up to the call's limit") {
+  MemoryState state;
+  CallContext context{.state = &state};
+  Code c;
+  c.store_imm(Op::stdw, 10, -8, 42).mov(1, 7);
+  addr(c, 2, -8).mov(3, 8).call(id(HostId::emit));
+  c.mov(1, 2);
+  addr(c, 2, -8).mov(3, 0).call(id(HostId::emit)).exit();
+  REQUIRE(run(c, &context).ok());
+  REQUIRE(context.events.size() == 2);
+  CHECK(context.events[0] == Event{7, word(42)});
+  CHECK(context.events[1] == Event{2, {}});
+  CHECK(encode_event(context.events[0]) ==
+        std::vector<uint8_t>{7, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0});
+
+  context.events.clear();
+  context.event_limit = 1;
+  vm::Outcome o = run(c, &context);
+  CHECK(abort_kind(o) == static_cast<uint64_t>(FaultKind::host_error));
+  CHECK(o.fault->message == "more than 1 events in one call");
+
+  Code big;
+  big.mov(1, 1);
+  addr(big, 2, -8).mov(3, static_cast<int32_t>(kMaxEventData + 1)).call(id(HostId::emit)).exit();
+  context.events.clear();
+  context.event_limit = kMaxEvents;
+  o = run(big, &context);
+  CHECK(abort_kind(o) == static_cast<uint64_t>(FaultKind::host_error));
+}
+
+TEST_CASE("caller writes the signer's key and sha256 hashes a value's bytes") {
+  MemoryState state;
+  CallContext context{.state = &state};
+  for (size_t i = 0; i < context.caller.size(); ++i) context.caller[i] = static_cast<uint8_t>(i + 1);
+  Code c;
+  addr(c, 1, -32).call(id(HostId::caller)).load(Op::ldxdw, 0, 10, -32).exit();
+  vm::Outcome o = run(c, &context);
+  REQUIRE(o.ok());
+  CHECK(o.r0 == 0x0807060504030201u);
+
+  // SHA-256 of the 8 bytes of the word 42: ed049108bc18f2c6...
+  Code h;
+  h.store_imm(Op::stdw, 10, -8, 42);
+  addr(h, 1, -8).mov(2, 8);
+  addr(h, 3, -40).call(id(HostId::sha256)).load(Op::ldxdw, 0, 10, -40).exit();
+  o = run(h, &context);
+  REQUIRE(o.ok());
+  CHECK(o.r0 == 0xc6f218bc089104edu);
+
+  Code too_long;
+  addr(too_long, 1, -8).mov(2, static_cast<int32_t>(kMaxHashInput + 1));
+  addr(too_long, 3, -40).call(id(HostId::sha256)).exit();
+  CHECK(abort_kind(run(too_long, &context)) == static_cast<uint64_t>(FaultKind::host_error));
 }

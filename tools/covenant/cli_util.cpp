@@ -1,7 +1,11 @@
 #include "tools/covenant/cli_util.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+
+#include "tools/covenant/program_file.hpp"
+#include "vm/hex.hpp"
 
 namespace covenant::cli {
 
@@ -13,6 +17,27 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return static_cast<bool>(out);
+}
+
+Expected<ledger::Seed, std::string> read_seed_file(const std::string& path) {
+  auto bytes = read_file(path);
+  if (!bytes) return unexpected(bytes.error());
+  ledger::Seed seed{};
+  if (bytes->size() != seed.size())
+    return unexpected(path + ": " + std::to_string(bytes->size()) +
+                      " bytes, expected a 32-byte Ed25519 seed");
+  std::copy(bytes->begin(), bytes->end(), seed.begin());
+  return seed;
+}
+
+Expected<runtime::CallerKey, std::string> parse_caller(const std::string& text) {
+  runtime::CallerKey key{};
+  if (text.empty()) return key;
+  auto bytes = parse_hex(text);
+  if (!bytes || bytes->size() != key.size())
+    return unexpected("expected a public key of 64 hex digits, got \"" + text + "\"");
+  std::copy(bytes->begin(), bytes->end(), key.begin());
+  return key;
 }
 
 }  // namespace covenant::cli

@@ -7,7 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/ed25519.hpp"
+#include "runtime/contract_host.hpp"
 #include "tools/covenant/json.hpp"
+#include "vm/expected.hpp"
 
 namespace covenant::cli {
 
@@ -16,5 +19,12 @@ void fail(const std::string& command, const std::string& message);
 
 /// Writes `bytes` to `path`, replacing it. False when the file cannot be written.
 bool write_file(const std::string& path, std::span<const uint8_t> bytes);
+
+/// The 32-byte Ed25519 seed in the key file `path` (as `covenant keygen` writes it). Fails
+/// with "path: reason".
+Expected<ledger::Seed, std::string> read_seed_file(const std::string& path);
+
+/// A public key given as 64 hex digits; "" is the all-zero key. Fails with the reason.
+Expected<runtime::CallerKey, std::string> parse_caller(const std::string& text);
 
 }  // namespace covenant::cli

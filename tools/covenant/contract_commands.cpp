@@ -10,6 +10,8 @@
 #include "runtime/contract_host.hpp"
 #include "runtime/host_abi.hpp"
 #include "runtime/memory_state.hpp"
+#include "runtime/contract_call.hpp"
+#include "tools/covenant/call_output.hpp"
 #include "tools/covenant/cli_util.hpp"
 #include "tools/covenant/program_file.hpp"
 #include "vm/hex.hpp"
@@ -53,76 +55,6 @@ std::optional<Compilation> compile_file(const std::string& command, const Source
   return c;
 }
 
-std::string metadata(const vm::Module& m, const std::string& key) {
-  for (const auto& [k, v] : m.metadata)
-    if (k == key) return v;
-  return {};
-}
-
-uint64_t metadata_number(const vm::Module& m, const std::string& key, uint64_t fallback) {
-  std::string v = metadata(m, key);
-  if (v.empty()) return fallback;
-  return std::strtoull(v.c_str(), nullptr, 10);
-}
-
-// "12:7" for a fault: the location the contract passed for its own faults, else the source
-// map's row for the faulting instruction.
-std::string fault_location(const vm::Module& m, const vm::Fault& f, const std::string& source) {
-  if (f.kind == vm::FaultKind::abort && runtime::fault_code_kind(f.code) != 0 &&
-      runtime::fault_code_line(f.code) != 0) {
-    return source + ":" + std::to_string(runtime::fault_code_line(f.code)) + ":" +
-           std::to_string(runtime::fault_code_column(f.code));
-  }
-  if (const vm::SourceLoc* loc = m.locate(f.pc))
-    return source + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->column);
-  return source + ": pc " + std::to_string(f.pc);
-}
-
-std::string fault_text(const vm::Fault& f) {
-  if (f.kind == vm::FaultKind::abort && runtime::fault_code_kind(f.code) != 0)
-    return std::string(runtime::fault_kind_name(runtime::fault_code_kind(f.code)));
-  return vm::describe(f);
-}
-
-// "deny.3" metadata: "[code ]line:col reason".
-struct Denial {
-  std::optional<int64_t> code;
-  std::string at, reason;
-};
-
-Denial denial(const vm::Module& m, uint64_t number) {
-  std::string v = metadata(m, "deny." + std::to_string(number));
-  Denial d;
-  std::istringstream in(v);
-  std::string first;
-  in >> first;
-  if (!first.empty() && first.find(':') == std::string::npos) {
-    d.code = std::strtoll(first.c_str(), nullptr, 10);
-    in >> first;
-  }
-  d.at = first;
-  std::getline(in, d.reason);
-  if (!d.reason.empty() && d.reason[0] == ' ') d.reason.erase(0, 1);
-  return d;
-}
-
-vm::Limits limits_for(const vm::Module& m, uint32_t result_size, uint64_t gas) {
-  vm::Limits limits;
-  limits.gas = gas;
-  limits.frame_size = static_cast<uint32_t>(metadata_number(m, "frame_size", compiler::kFrameSize));
-  limits.max_call_depth = static_cast<uint32_t>(std::max<uint64_t>(1, metadata_number(m, "max_call_depth", 8)));
-  limits.output_size = result_size;
-  return limits;
-}
-
-std::optional<int64_t> parse_day(const std::string& text) {
-  int y = 0, m = 0, d = 0;
-  char extra = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 ||
-      !compiler::valid_date(y, m, d))
-    return std::nullopt;
-  return compiler::days_from_civil(y, m, d);
-}
 
 // ---- build ----------------------------------------------------------------------------
 
@@ -179,24 +111,22 @@ int run_check(const std::string& input) {
 // ---- test -----------------------------------------------------------------------------
 
 struct TestOptions {
-  std::string input, today = "2025-01-01";
+  std::string input, today = "2025-01-01", caller;
   uint64_t gas = 100'000'000;
 };
 
 int run_test(const TestOptions& o) {
   auto source = read_source("test", o.input);
   if (!source) return 2;
-  auto today = parse_day(o.today);
+  auto today = runtime::parse_date(o.today);
   if (!today) return fail("test", "--today: expected a date YYYY-MM-DD, got " + o.today), 2;
+  auto caller = parse_caller(o.caller);
+  if (!caller) return fail("test", "--caller: " + caller.error()), 2;
   auto c = compile_file("test", *source, compiler::Emit::module, true);
   if (!c) return 1;
   const compiler::Checked& checked = *c->checked;
-  const vm::Module& module = c->packaged->module;
-  vm::HostTable hosts = runtime::contract_host_table();
-  auto program = vm::load_module(module, hosts);
-  if (!program) return fail("test", vm::describe(program.error())), 2;
-  auto abi = runtime::Abi::parse(metadata(module, "abi"));
-  if (!abi) return fail("test", "module ABI: " + abi.error()), 2;
+  auto contract = runtime::LoadedContract::load(c->packaged->module);
+  if (!contract) return fail("test", contract.error()), 2;
   vm::Machine machine;
   size_t passed = 0, failed = 0;
   for (const compiler::TestInfo& t : checked.tests) {
@@ -204,22 +134,25 @@ int run_test(const TestOptions& o) {
     runtime::CallContext context;
     context.state = &state;
     context.today = *today;
-    const vm::Entry* entry = module.find_entry(t.entry_name);
-    vm::Outcome out = machine.run(*program, entry->slot, {}, limits_for(module, 0, o.gas), &context);
+    context.caller = *caller;
+    // A test makes many calls in one run; each call's own limit is the node's business.
+    context.event_limit = UINT64_MAX;
+    runtime::AbiEntry entry;
+    entry.name = t.entry_name;
+    runtime::CallOutcome out = runtime::call_entry(machine, *contract, entry, {}, o.gas, context);
     std::string name = "\"" + t.decl->name + "\"";
-    if (out.ok() && out.r0 == 0) {
+    if (out.status == runtime::CallStatus::ok) {
       ++passed;
       std::printf("PASS  %s (gas %llu)\n", name.c_str(), static_cast<unsigned long long>(out.gas_used));
       continue;
     }
     ++failed;
     std::printf("FAIL  %s\n", name.c_str());
-    if (out.ok()) {
-      Denial d = denial(module, out.r0);
-      std::printf("      denied at %s:%s: %s\n", o.input.c_str(), d.at.c_str(), d.reason.c_str());
+    if (out.status == runtime::CallStatus::denied) {
+      std::printf("      denied at %s:%u:%u: %s\n", o.input.c_str(), out.line, out.column,
+                  out.reason.c_str());
       continue;
     }
-    const vm::Fault& f = *out.fault;
     if (context.expect_failure) {
       const runtime::ExpectFailure& x = *context.expect_failure;
       const compiler::ExpectInfo& info = checked.expects[x.index];
@@ -230,7 +163,7 @@ int run_test(const TestOptions& o) {
         std::printf("      the entry was not denied\n");
         continue;
       }
-      const runtime::AbiType* type = info.type ? abi->type_named(info.type->name()) : nullptr;
+      const runtime::AbiType* type = info.type ? contract->abi().type_named(info.type->name()) : nullptr;
       auto show = [&](const std::vector<uint8_t>& bytes) {
         return type ? runtime::value_json(*type, bytes) : "0x" + to_hex(bytes);
       };
@@ -238,7 +171,7 @@ int run_test(const TestOptions& o) {
       std::printf("      right: %s = %s\n", info.rhs_text.c_str(), show(x.rhs).c_str());
       continue;
     }
-    std::printf("      %s at %s\n", fault_text(f).c_str(), fault_location(module, f, o.input).c_str());
+    std::printf("      %s at %s\n", out.reason.c_str(), runtime::outcome_location(*contract, out).c_str());
   }
   std::printf("%zu passed, %zu failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
@@ -247,58 +180,58 @@ int run_test(const TestOptions& o) {
 // ---- call -----------------------------------------------------------------------------
 
 struct CallOptions {
-  std::string module, entry, args = "{}", today = "2025-01-01";
+  std::string module, entry, args = "{}", today = "2025-01-01", caller;
   uint64_t gas = 10'000'000;
 };
 
 int run_call(const CallOptions& o) {
   auto bytes = read_file(o.module);
   if (!bytes) return fail("call", bytes.error()), 2;
-  auto module = vm::decode(*bytes);
-  if (!module) return fail("call", o.module + ": " + vm::describe(module.error())), 2;
-  auto today = parse_day(o.today);
+  auto today = runtime::parse_date(o.today);
   if (!today) return fail("call", "--today: expected a date YYYY-MM-DD, got " + o.today), 2;
-  auto abi = runtime::Abi::parse(metadata(*module, "abi"));
-  if (!abi) return fail("call", o.module + ": not a contract module (" + abi.error() + ")"), 2;
-  const runtime::AbiEntry* entry = abi->find(o.entry);
+  auto caller = parse_caller(o.caller);
+  if (!caller) return fail("call", "--caller: " + caller.error()), 2;
+  auto contract = runtime::LoadedContract::load(*bytes);
+  if (!contract) return fail("call", o.module + ": " + contract.error()), 2;
+  const runtime::AbiEntry* entry = contract->abi().find(o.entry);
   if (!entry) {
     std::string names;
-    for (const auto& e : abi->entries()) names += (names.empty() ? "" : ", ") + e.name;
+    for (const auto& e : contract->abi().entries()) names += (names.empty() ? "" : ", ") + e.name;
     return fail("call", "no entry `" + o.entry + "` (entries: " + names + ")"), 2;
   }
   auto input = runtime::encode_params(*entry, o.args);
   if (!input) return fail("call", "--args: " + input.error()), 2;
-  vm::HostTable hosts = runtime::contract_host_table();
-  auto program = vm::load_module(*module, hosts);
-  if (!program) return fail("call", vm::describe(program.error())), 2;
   runtime::MemoryState state;
   runtime::CallContext context;
   context.state = &state;
   context.today = *today;
+  context.caller = *caller;
   vm::Machine machine;
-  const vm::Entry* e = module->find_entry(o.entry);
-  vm::Outcome out = machine.run(*program, e->slot, *input, limits_for(*module, entry->result_size, o.gas), &context);
-  std::string source = metadata(*module, "source");
-  if (!out.ok()) {
-    fail("call", fault_text(*out.fault) + " at " + fault_location(*module, *out.fault, source) +
-                     " (gas used " + std::to_string(out.gas_used) + ")");
+  runtime::CallOutcome out = runtime::call_entry(machine, *contract, *entry, *input, o.gas, context);
+  if (out.status == runtime::CallStatus::fault || out.status == runtime::CallStatus::out_of_gas) {
+    fail("call", out.reason + " at " + runtime::outcome_location(*contract, out) + " (gas used " +
+                     std::to_string(out.gas_used) + ")");
     return 3;
   }
-  if (out.r0 != 0) {
-    Denial d = denial(*module, out.r0);
-    std::printf("{\"denied\":{%s\"reason\":%s,\"at\":%s},\"gas_used\":%llu}\n",
-                d.code ? ("\"code\":" + std::to_string(*d.code) + ",").c_str() : "",
-                json_string(d.reason).c_str(), json_string(source + ":" + d.at).c_str(),
-                static_cast<unsigned long long>(out.gas_used));
-    return 0;
-  }
-  std::string result = entry->result ? runtime::value_json(*entry->result, machine.output()) : "null";
-  std::printf("{\"result\":%s,\"gas_used\":%llu}\n", result.c_str(),
-              static_cast<unsigned long long>(out.gas_used));
+  std::printf("%s}\n", outcome_json_open(*contract, *entry, out, context.events).c_str());
   return 0;
 }
 
 }  // namespace
+
+std::optional<std::vector<uint8_t>> module_bytes(const std::string& command,
+                                                 const std::string& path, int& exit_code) {
+  if (std::filesystem::path(path).extension() == ".cvn") {
+    auto source = read_source(command, path);
+    if (!source) return exit_code = 2, std::nullopt;
+    auto c = compile_file(command, *source, compiler::Emit::module, false);
+    if (!c) return exit_code = 1, std::nullopt;
+    return std::move(c->bytes);
+  }
+  auto bytes = read_file(path);
+  if (!bytes) return fail(command, bytes.error()), exit_code = 2, std::nullopt;
+  return std::move(bytes).value();
+}
 
 void add_contract_commands(CLI::App& app, int& exit_code) {
   auto build = std::make_shared<BuildOptions>();
@@ -319,6 +252,7 @@ void add_contract_commands(CLI::App& app, int& exit_code) {
   t->add_option("contract", test->input, "Contract source (.cvn)")->required();
   t->add_option("--today", test->today, "What now() returns, YYYY-MM-DD")->capture_default_str();
   t->add_option("--gas", test->gas, "Gas limit of each test")->capture_default_str();
+  t->add_option("--caller", test->caller, "What caller() returns: a public key, 64 hex digits (default: all zero)");
   t->callback([test, &exit_code] { exit_code = run_test(*test); });
 
   auto call = std::make_shared<CallOptions>();
@@ -328,6 +262,7 @@ void add_contract_commands(CLI::App& app, int& exit_code) {
   k->add_option("--args", call->args, "Arguments as a JSON object, e.g. '{\"c\": {...}}'")->capture_default_str();
   k->add_option("--today", call->today, "What now() returns, YYYY-MM-DD")->capture_default_str();
   k->add_option("--gas", call->gas, "Gas limit")->capture_default_str();
+  k->add_option("--caller", call->caller, "What caller() returns: a public key, 64 hex digits (default: all zero)");
   k->callback([call, &exit_code] { exit_code = run_call(*call); });
 }
 

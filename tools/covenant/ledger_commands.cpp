@@ -14,6 +14,8 @@
 #include "ledger/log_proofs.hpp"
 #include "ledger/node.hpp"
 #include "ledger/transition.hpp"
+#include "node/contract_executor.hpp"
+#include "tools/covenant/cli_util.hpp"
 #include "tools/covenant/json.hpp"
 #include "tools/covenant/program_file.hpp"
 #include "vm/hex.hpp"
@@ -111,15 +113,9 @@ struct InitOptions {
 int run_init(const InitOptions& o) {
   std::optional<Seed> seed;
   if (!o.key_file.empty()) {
-    auto bytes = read_file(o.key_file);
-    if (!bytes) return fail("init", bytes.error(), kUnusable);
-    if (bytes->size() != Seed{}.size()) {
-      return fail("init", o.key_file + ": " + std::to_string(bytes->size()) +
-                              " bytes, expected a 32-byte Ed25519 seed",
-                  kUnusable);
-    }
-    seed.emplace();
-    std::copy(bytes->begin(), bytes->end(), seed->begin());
+    auto read = read_seed_file(o.key_file);
+    if (!read) return fail("init", read.error(), kUnusable);
+    seed = *read;
   }
   auto node = Node::init(o.dir, o.chain_id, o.time_ms.value_or(now_ms()), seed, o.segment_size);
   if (!node) return fail("init", node.error());
@@ -134,7 +130,7 @@ int run_init(const InitOptions& o) {
                             .text()
                             .c_str());
   } else {
-    std::printf("created ledger %s for chain %s\n", o.dir.c_str(), node->ledger().chain_id().c_str());
+    std::printf("created node %s for chain %s\n", o.dir.c_str(), node->ledger().chain_id().c_str());
     std::printf("node key     %s\n", hex(node->key().public_key()).c_str());
     std::printf("verifier key %s\n", node->verifier_key().c_str());
     std::printf("genesis      %s at %s\n", hex(header_hash(genesis)).c_str(),
@@ -166,7 +162,8 @@ int run_append(const AppendOptions& o) {
     }
     payloads.push_back(std::move(bytes).value());
   }
-  auto node = Node::open(o.dir, OpenMode::read_write);
+  node::ContractExecutor executor;
+  auto node = Node::open(o.dir, OpenMode::read_write, &executor);
   if (!node) return fail("append", node.error());
   const uint64_t head_time = node->ledger().head().time_ms;
   // The clock may be behind the last block (another machine, a clock step): block time never
@@ -298,7 +295,8 @@ struct VerifyOptions {
 };
 
 int run_verify(const VerifyOptions& o) {
-  auto report = audit_ledger(o.dir, o.threads);
+  node::ContractExecutor executor;
+  auto report = audit_ledger(o.dir, o.threads, &executor);
   if (!report) {
     const StorageError& e = report.error();
     if (o.json) {
@@ -444,18 +442,29 @@ void add_ledger_commands(CLI::App& app, int& exit_code) {
   CLI::App* ledger = app.add_subcommand("ledger", "The append-only ledger: a node directory's log, state and key");
   ledger->require_subcommand(1);
 
-  auto init = std::make_shared<InitOptions>();
-  CLI::App* init_cmd = ledger->add_subcommand("init", "Create a node directory: key, log, state, genesis block");
-  add_dir(init_cmd, init->dir);
-  init_cmd->add_option("--chain-id", init->chain_id, "Chain id (printable ASCII, no spaces or '+')")
-      ->capture_default_str();
-  init_cmd->add_option("--time", init->time_ms, "Genesis time, Unix milliseconds (default: now)");
-  init_cmd->add_option("--key-file", init->key_file, "Use this 32-byte Ed25519 seed as the node key");
-  init_cmd->add_option("--segment-size", init->segment_size, "Bytes per segment file")
-      ->capture_default_str()
-      ->check(CLI::Range(uint64_t{kMinSegmentCapacity}, uint64_t{1} << 40));
-  init_cmd->add_flag("--json", init->json, "Print one JSON object");
-  init_cmd->callback([init, &exit_code] { exit_code = run_init(*init); });
+  // `covenant init [DIR]` and `covenant ledger init DIR` are the same command: a node
+  // directory is a ledger directory.
+  auto add_init = [&exit_code](CLI::App* parent, bool dir_optional) {
+    auto init = std::make_shared<InitOptions>();
+    CLI::App* init_cmd = parent->add_subcommand("init", "Create a node directory: key, log, state, genesis block");
+    if (dir_optional) {
+      init->dir = ".";
+      init_cmd->add_option("dir", init->dir, "Node directory (new or empty)")->capture_default_str();
+    } else {
+      add_dir(init_cmd, init->dir);
+    }
+    init_cmd->add_option("--chain-id", init->chain_id, "Chain id (printable ASCII, no spaces or '+')")
+        ->capture_default_str();
+    init_cmd->add_option("--time", init->time_ms, "Genesis time, Unix milliseconds (default: now)");
+    init_cmd->add_option("--key-file", init->key_file, "Use this 32-byte Ed25519 seed as the node key");
+    init_cmd->add_option("--segment-size", init->segment_size, "Bytes per segment file")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{kMinSegmentCapacity}, uint64_t{1} << 40));
+    init_cmd->add_flag("--json", init->json, "Print one JSON object");
+    init_cmd->callback([init, &exit_code] { exit_code = run_init(*init); });
+  };
+  add_init(&app, true);
+  add_init(ledger, false);
 
   auto append = std::make_shared<AppendOptions>();
   CLI::App* append_cmd = ledger->add_subcommand("append", "Record each file as a signed note, all in one new block");

@@ -4,6 +4,7 @@
 
 #include "tools/covenant/contract_commands.hpp"
 #include "tools/covenant/ledger_commands.hpp"
+#include "tools/covenant/node_commands.hpp"
 #include "tools/covenant/vm_commands.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   covenant::cli::add_vm_commands(app, exit_code);
   covenant::cli::add_contract_commands(app, exit_code);
+  covenant::cli::add_node_commands(app, exit_code);
   covenant::cli::add_ledger_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
