@@ -19,8 +19,11 @@ fuzz:
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz
 
+# The Release `covenant` is built too: the Debug/Release replay test runs both builds.
 test: deps
 	@$(MAKE) --no-print-directory dev fuzz
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target covenant
 	@ctest --preset dev
 	@./tools/skipped-tests.sh
 	@ctest --preset fuzz

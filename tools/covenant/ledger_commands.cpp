@@ -224,22 +224,38 @@ int show_block(const Ledger& ledger, uint64_t height, bool json) {
     const Transaction& tx = parts->transaction;
     const std::string status(receipt ? status_name(receipt->status) : "unknown");
     const std::string payload_hash = hex(hasher.sha256(tx.payload));
+    // Where a failed call stopped, as the receipt records it ("12:7"; "" when unknown).
+    const std::string at = receipt && receipt->fail_line != 0
+                               ? std::to_string(receipt->fail_line) + ":" +
+                                     std::to_string(receipt->fail_column)
+                               : "";
     if (json) {
-      entries += (i ? "," : "") + JsonObject()
-                                      .num("entry", first + i)
-                                      .str("kind", kind_name(tx.kind))
-                                      .str("signer", hex(tx.signer))
-                                      .num("nonce", tx.nonce)
-                                      .num("payload_bytes", tx.payload.size())
-                                      .str("payload_sha256", payload_hash)
-                                      .str("status", status)
-                                      .str("leaf_hash", hex(hasher.hash_leaf(block->record.leaves[i])))
-                                      .text();
+      JsonObject entry;
+      entry.num("entry", first + i)
+          .str("kind", kind_name(tx.kind))
+          .str("signer", hex(tx.signer))
+          .num("nonce", tx.nonce)
+          .num("payload_bytes", tx.payload.size())
+          .str("payload_sha256", payload_hash)
+          .str("status", status);
+      if (receipt) {
+        entry.num("gas_used", receipt->gas_used)
+            .str("write_set_hash", hex(receipt->write_set_hash))
+            .num("events", receipt->events.size())
+            .str("output", hex(receipt->output));
+        if (!receipt->reason.empty()) entry.str("reason", receipt->reason);
+        if (!at.empty()) entry.str("at", at);
+      }
+      entries += (i ? "," : "") +
+                 entry.str("leaf_hash", hex(hasher.hash_leaf(block->record.leaves[i]))).text();
     } else {
-      std::printf("  entry %" PRIu64 "  %s  signer %s  nonce %" PRIu64 "  %zu bytes  sha256 %s  %s\n",
+      std::printf("  entry %" PRIu64 "  %s  signer %s  nonce %" PRIu64 "  %zu bytes  sha256 %s  %s",
                   first + i, std::string(kind_name(tx.kind)).c_str(),
                   hex(tx.signer).substr(0, 16).c_str(), tx.nonce, tx.payload.size(),
                   payload_hash.c_str(), status.c_str());
+      if (receipt && !receipt->reason.empty())
+        std::printf(" (%s%s%s)", receipt->reason.c_str(), at.empty() ? "" : " at line:col ", at.c_str());
+      std::printf("\n");
     }
   }
   if (json) std::printf("%s\n", header_json(h).raw("entries", entries + "]").text().c_str());

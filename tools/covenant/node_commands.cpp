@@ -85,7 +85,8 @@ struct Recorded {
 };
 
 Expected<Recorded, StorageError> record(Node& node, const ledger::KeyPair& key, ledger::TxKind kind,
-                                        std::vector<uint8_t> payload) {
+                                        std::vector<uint8_t> payload,
+                                        std::optional<uint64_t> time) {
   auto nonce = node.ledger().next_nonce(key.public_key());
   if (!nonce) return unexpected(std::move(nonce).error());
   ledger::Transaction tx;
@@ -102,8 +103,9 @@ Expected<Recorded, StorageError> record(Node& node, const ledger::KeyPair& key, 
   if (!bytes) return internal(bytes.error().reason);
   auto admitted = ledger::admit_transaction(*bytes, node.ledger().chain_id());
   if (!admitted) return internal(admitted.error().reason);
-  // Block time never goes backwards, even when this machine's clock does.
-  const uint64_t time_ms = std::max(now_ms(), node.ledger().head().time_ms);
+  // Block time never goes backwards, even when this machine's clock does. An explicit time
+  // is taken as given (the ledger refuses one before the head's).
+  const uint64_t time_ms = time.value_or(std::max(now_ms(), node.ledger().head().time_ms));
   std::vector<ledger::AdmittedTx> txs{std::move(admitted).value()};
   auto appended = node.ledger().append_transactions(txs, time_ms, node.key());
   if (!appended) return unexpected(std::move(appended).error());
@@ -135,6 +137,7 @@ int run_keygen(const std::string& out, bool json) {
 
 struct DeployOptions {
   std::string input, node = ".", key_file;
+  std::optional<uint64_t> time_ms;
   bool json = false;
 };
 
@@ -149,7 +152,8 @@ int run_deploy(const DeployOptions& o) {
   if (!node) return fail_with("deploy", node.error());
   auto key = key_from_file(o.key_file);
   if (!key) return fail_with("deploy", key.error(), kUnusable);
-  auto recorded = record(*node, *key ? **key : node->key(), ledger::TxKind::deploy, *bytes);
+  auto recorded =
+      record(*node, *key ? **key : node->key(), ledger::TxKind::deploy, *bytes, o.time_ms);
   if (!recorded) return fail_with("deploy", recorded.error());
   const ledger::Receipt& r = recorded->receipt;
   const std::string module_id = to_hex(ledger::thread_hasher().sha256(*bytes));
@@ -177,6 +181,7 @@ int run_deploy(const DeployOptions& o) {
 
 struct CallOptions {
   std::string contract, entry, args = "{}", node = ".", key_file, today;
+  std::optional<uint64_t> time_ms;
   uint64_t gas = 10'000'000;
 };
 
@@ -223,7 +228,7 @@ int run_invoke(const CallOptions& o) {
   auto payload = node::encode_invocation(call);
   if (!payload) return fail_with("invoke", payload.error(), kUnusable);
   auto recorded = record(*node, *key ? **key : node->key(), ledger::TxKind::invoke,
-                         std::move(payload).value());
+                         std::move(payload).value(), o.time_ms);
   if (!recorded) return fail_with("invoke", recorded.error());
   const ledger::Receipt& r = recorded->receipt;
   if (r.status == ledger::ReceiptStatus::rejected) {
@@ -313,6 +318,7 @@ void add_node_commands(CLI::App& app, int& exit_code) {
   d->add_option("contract", deploy->input, "Contract source (.cvn) or module (.cvm)")->required();
   add_node_option(d, deploy->node);
   d->add_option("--key", deploy->key_file, "Key file of the deployer (default: the node key)");
+  d->add_option("--time", deploy->time_ms, "Block time, Unix milliseconds (default: now)");
   d->add_flag("--json", deploy->json, "Print one JSON object");
   d->callback([deploy, &exit_code] { exit_code = run_deploy(*deploy); });
 
@@ -328,8 +334,9 @@ void add_node_commands(CLI::App& app, int& exit_code) {
     return c;
   };
   auto invoke = std::make_shared<CallOptions>();
-  add_call("invoke", "Call an entry as a signed transaction, recorded with its receipt in a new block", invoke)
-      ->callback([invoke, &exit_code] { exit_code = run_invoke(*invoke); });
+  CLI::App* i = add_call("invoke", "Call an entry as a signed transaction, recorded with its receipt in a new block", invoke);
+  i->add_option("--time", invoke->time_ms, "Block time, Unix milliseconds (default: now); now() is its UTC date");
+  i->callback([invoke, &exit_code] { exit_code = run_invoke(*invoke); });
   auto query = std::make_shared<CallOptions>();
   CLI::App* q = add_call("query", "Call an entry read-only on the node's current state (recorded nowhere)", query);
   q->add_option("--today", query->today, "What now() returns, YYYY-MM-DD (default: today, UTC)");
