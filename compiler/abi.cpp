@@ -56,7 +56,22 @@ std::string abi_json(const Checked& checked) {
     }
     out += "]}";
   }
-  out += "]}";
+  out += "]";
+  if (!checked.events.empty()) {
+    out += ",\"events\":[";
+    for (size_t i = 0; i < checked.events.size(); ++i) {
+      const RecordInfo& r = *checked.events[i]->record;
+      if (i) out += ',';
+      out += "{\"name\":" + json_string(r.name) + ",\"index\":" + std::to_string(i) + ",\"fields\":[";
+      for (size_t k = 0; k < r.fields.size(); ++k) {
+        if (k) out += ',';
+        out += named_type(r.fields[k].name, r.fields[k].type);
+      }
+      out += "]}";
+    }
+    out += "]";
+  }
+  out += "}";
   return out;
 }
 

@@ -13,6 +13,7 @@
 /// tests/compiler/diagnostics/ (a check fails when one has none).
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,7 +31,7 @@ enum class Diag : uint16_t {
   unterminated_string,     ///< E0103: a string literal runs to the end of the line.
   number_out_of_range,     ///< E0104: an integer literal does not fit in 64 bits.
   malformed_literal,       ///< E0105: a literal of the right shape with a wrong part.
-  missing_contract_header, ///< E0106: the file does not start with `contract Name version N`.
+  missing_contract_header, ///< E0106: the file starts with neither `contract Name version N` nor `library name`.
   // Names (E02xx).
   unknown_name,            ///< E0201
   duplicate_name,          ///< E0202
@@ -44,6 +45,7 @@ enum class Diag : uint16_t {
   unknown_method,          ///< E0210
   not_assignable,          ///< E0211
   recursive_type,          ///< E0212
+  unknown_import,          ///< E0213: `use std.lib.{X}` where library lib declares no X.
   // Types and units (E03xx).
   type_mismatch,           ///< E0301
   currency_mismatch,       ///< E0302
@@ -73,9 +75,12 @@ enum class Diag : uint16_t {
   outside_loop,            ///< E0405
   test_only,               ///< E0406
   no_entry,                ///< E0407
+  library_declaration,     ///< E0408: a library declares what only a contract may.
+  use_cycle,               ///< E0409: libraries use each other in a cycle.
   // Files and limits (E05xx).
   table_file,              ///< E0501
   too_large,               ///< E0502
+  library_not_found,       ///< E0503: `use std.name` names no library.
   // The compiler itself (E09xx).
   internal,                ///< E0901
 };
@@ -96,41 +101,61 @@ const DiagInfo& diagnostic_info(Diag d);
 /// Every registry row, in `Diag` order.
 std::span<const DiagInfo> all_diagnostics();
 
+/// A second place a diagnostic is about ("first declared here"), rendered after it with its
+/// own file, line, source line and caret.
+struct Note {
+  Span span;
+  std::string message;  ///< One line.
+};
+
 /// One reported problem.
 struct Diagnostic {
   Diag diag;
   Span span;            ///< What the caret underlines.
   std::string message;  ///< One line, specific ("cannot add Money<USD> and Money<EUR>").
   std::string hint;     ///< How to fix it; may be empty.
+  std::vector<Note> notes;  ///< Other places it concerns, in order; usually none.
 };
 
-/// Collects the diagnostics of one compilation, in the order reported.
+/// Collects the diagnostics of one compilation, in the order reported, and the library files
+/// they may point into (so that they can be rendered from the compiled file alone).
 class Diagnostics {
  public:
-  /// Records a diagnostic. `message` and `hint` are single lines.
-  void report(Diag d, Span span, std::string message, std::string hint = {});
+  /// Records a diagnostic and returns it, to add notes to. `message` and `hint` are single
+  /// lines. The reference is valid until the next report.
+  Diagnostic& report(Diag d, Span span, std::string message, std::string hint = {});
+  /// Makes `file` (a library of the compilation, compiler/sources.hpp) known to the
+  /// renderer: a diagnostic whose span lies in it is printed with its name and lines.
+  void add_source(std::shared_ptr<const SourceFile> file);
+  /// The file holding compilation offset `offset`: a file given to `add_source`, else `root`.
+  const SourceFile& file_of(const SourceFile& root, uint32_t offset) const;
   /// True when at least one error was reported.
   bool has_errors() const { return errors_ > 0; }
   /// Number of errors reported.
   size_t error_count() const { return errors_; }
   /// Everything reported, in order.
   const std::vector<Diagnostic>& all() const { return items_; }
-  /// The diagnostics sorted by position (stable for equal positions), as they are printed.
+  /// The diagnostics sorted by compilation offset (stable for equal ones), as they are printed.
   std::vector<Diagnostic> sorted() const;
 
  private:
   std::vector<Diagnostic> items_;
+  std::vector<std::shared_ptr<const SourceFile>> files_;
   size_t errors_ = 0;
 };
 
-/// Renders one diagnostic: the `file:line:col: error[ID]: message` line, the source line
-/// with its number, a caret under the first byte of the span and `~` under the rest of it
-/// (to the end of the line for a span running over several lines), and `= hint: ...`.
+/// Renders one diagnostic whose span lies in `source`: the `file:line:col: error[ID]:
+/// message` line, the source line with its number, a caret under the first byte of the span
+/// and `~` under the rest of it (to the end of the line for a span running over several
+/// lines), and `= hint: ...`; then each note as `file:line:col: note: message` with its
+/// source line and caret (a note is looked up in `source` only; see render_all).
 /// Ends with a newline.
 std::string render(const SourceFile& source, const Diagnostic& d);
 
-/// Renders every diagnostic (sorted by position) followed by a summary line such as
-/// "2 errors" when there is at least one error.
+/// Renders every diagnostic (sorted by position: those in the compiled file first, then
+/// those in each library in the order of its offsets) followed by a summary line such as "2 errors" when there is at
+/// least one error. `source` is the file compiled; spans in the library files given to
+/// `Diagnostics::add_source` are rendered with those files.
 std::string render_all(const SourceFile& source, const Diagnostics& diagnostics);
 
 }  // namespace covenant::compiler

@@ -4,8 +4,8 @@
 
 namespace covenant::compiler {
 
-SourceFile::SourceFile(std::string name, std::string text)
-    : name_(std::move(name)), text_(std::move(text)) {
+SourceFile::SourceFile(std::string name, std::string text, uint32_t index, uint32_t base)
+    : name_(std::move(name)), text_(std::move(text)), index_(index), base_(base) {
   line_starts_.push_back(0);
   for (uint32_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\n') line_starts_.push_back(i + 1);
@@ -15,7 +15,7 @@ SourceFile::SourceFile(std::string name, std::string text)
 }
 
 LineCol SourceFile::line_col(uint32_t offset) const {
-  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
+  offset = offset < base_ ? 0 : std::min<uint32_t>(offset - base_, static_cast<uint32_t>(text_.size()));
   auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   uint32_t line = static_cast<uint32_t>(it - line_starts_.begin());
   return {line, offset - line_starts_[line - 1] + 1};
@@ -32,7 +32,8 @@ std::string_view SourceFile::line_text(uint32_t line) const {
 
 std::string_view SourceFile::slice(Span span) const {
   uint32_t size = static_cast<uint32_t>(text_.size());
-  uint32_t b = std::min(span.begin, size), e = std::min(std::max(span.end, b), size);
+  auto local = [&](uint32_t offset) { return offset < base_ ? 0 : std::min(offset - base_, size); };
+  uint32_t b = local(span.begin), e = std::max(local(span.end), b);
   return std::string_view(text_).substr(b, e - b);
 }
 

@@ -23,9 +23,9 @@ constexpr std::array<CurrencyDigits, 7> kCurrencies = {{
 }};
 
 // Names a record or enum may not take: they would shadow the built-in types.
-constexpr std::array<std::string_view, 12> kBuiltinNames = {
-    "Bool", "Int", "Money", "Rate", "Date", "Duration", "Code", "Hash", "Pseudonym", "Option",
-    "List", "Set"};
+constexpr std::array<std::string_view, 13> kBuiltinNames = {
+    "Bool", "Int", "Money", "Rate", "Date", "Duration", "Code", "Hash", "Pseudonym", "Key",
+    "Option", "List", "Set"};
 
 bool is_ident_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
@@ -77,10 +77,11 @@ class AbiBuilder {
   const AbiType* parse_type(std::string_view text, size_t& pos, const std::string& where);
 
  private:
-  // Reads the members `names` of `obj` into `out` (same order); every one must be present
-  // and no other may appear. `where` prefixes the error.
+  // Reads the members `names` of an object into `out` (same order); the first `required`
+  // must be present, the rest may be absent (`present`, if given, says which were there); no
+  // other may appear. `where` prefixes the error.
   bool members(element value, std::initializer_list<std::string_view> names, element* out,
-               const std::string& where);
+               const std::string& where, size_t required = SIZE_MAX, bool* present = nullptr);
   bool string_of(element value, std::string& out, const std::string& where);
   bool name_of(element value, std::string& out, const std::string& where);
   const AbiType* type_of(element value, const std::string& where);
@@ -99,7 +100,8 @@ class AbiBuilder {
 };
 
 bool AbiBuilder::members(element value, std::initializer_list<std::string_view> names,
-                         element* out, const std::string& where) {
+                         element* out, const std::string& where, size_t required,
+                         bool* present) {
   simdjson::dom::object obj;
   if (value.get_object().get(obj)) return fail(where + ": expected an object");
   std::vector<bool> seen(names.size(), false);
@@ -116,7 +118,9 @@ bool AbiBuilder::members(element value, std::initializer_list<std::string_view> 
   }
   size_t i = 0;
   for (std::string_view n : names) {
-    if (!seen[i++]) return fail(where + ": missing member " + json_string(n));
+    if (present != nullptr) present[i] = seen[i];
+    if (!seen[i] && i < required) return fail(where + ": missing member " + json_string(n));
+    ++i;
   }
   return true;
 }
@@ -195,6 +199,7 @@ const AbiType* AbiBuilder::parse_type(std::string_view text, size_t& pos, const 
   if (ident == "Code") return word(AbiKind::code, 16);
   if (ident == "Hash") return word(AbiKind::hash, 32);
   if (ident == "Pseudonym") return word(AbiKind::pseudonym, 32);
+  if (ident == "Key") return word(AbiKind::key, 32);
   if (ident == "Money") {
     if (!expect('<')) return bad("expected `<` after Money");
     size_t c = pos;
@@ -298,8 +303,10 @@ const AbiType* AbiBuilder::resolve_named(const std::string& name, const std::str
 
 Expected<Abi, std::string> AbiBuilder::build(element root) {
   auto failed = [&]() { return unexpected("invalid ABI: " + error_); };
-  element top[5];
-  if (!members(root, {"contract", "version", "entries", "records", "enums"}, top, "ABI"))
+  element top[6];
+  bool present[6] = {};
+  if (!members(root, {"contract", "version", "entries", "records", "enums", "events"}, top, "ABI",
+               5, present))
     return failed();
   if (!name_of(top[0], abi_.contract_, "contract")) return failed();
   if (top[1].get_int64().get(abi_.version_)) {
@@ -415,6 +422,65 @@ Expected<Abi, std::string> AbiBuilder::build(element root) {
       entry.result_size = entry.result->size;
     }
     abi_.entries_.push_back(std::move(entry));
+  }
+
+  // Events: each laid out as a record named after it (not one of the ABI's records).
+  if (present[5]) {
+    simdjson::dom::array events;
+    if (top[5].get_array().get(events)) {
+      fail("events: expected an array");
+      return failed();
+    }
+    i = 0;
+    for (element e : events) {
+      std::string at = "events[" + std::to_string(i) + "]";
+      element parts[3];
+      AbiEvent event;
+      int64_t index = 0;
+      if (!members(e, {"name", "index", "fields"}, parts, at) ||
+          !name_of(parts[0], event.name, at + ".name"))
+        return failed();
+      if (parts[1].get_int64().get(index) || index != static_cast<int64_t>(i)) {
+        fail(at + ".index: expected " + std::to_string(i));
+        return failed();
+      }
+      for (const AbiEvent& other : abi_.events_)
+        if (other.name == event.name) {
+          fail("event " + event.name + ": declared twice");
+          return failed();
+        }
+      event.index = static_cast<uint32_t>(i++);
+      AbiType t;
+      t.kind = AbiKind::record;
+      t.name = event.name;
+      simdjson::dom::array fields;
+      if (parts[2].get_array().get(fields)) {
+        fail(at + ".fields: expected an array");
+        return failed();
+      }
+      uint64_t offset = 0;
+      for (element f : fields) {
+        element fp[2];
+        AbiField field;
+        if (!members(f, {"name", "type"}, fp, at + " field") ||
+            !name_of(fp[0], field.name, at + " field name"))
+          return failed();
+        field.type = type_of(fp[1], "event " + event.name + "." + field.name);
+        if (field.type == nullptr) return failed();
+        field.offset = static_cast<uint32_t>(offset);
+        offset += field.type->size;
+        if (offset > kMaxAbiValueSize) {
+          fail("event " + event.name + ": larger than 1 MiB");
+          return failed();
+        }
+        t.fields.push_back(std::move(field));
+      }
+      t.size = static_cast<uint32_t>(offset);
+      // Owned by the ABI like every type, but not findable by name: an event is not a type.
+      abi_.types_.push_back(std::make_unique<AbiType>(std::move(t)));
+      event.type = abi_.types_.back().get();
+      abi_.events_.push_back(std::move(event));
+    }
   }
   return std::move(abi_);
 }

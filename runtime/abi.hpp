@@ -41,7 +41,7 @@ inline constexpr uint64_t kMaxAbiValueSize = 1 << 20;
 
 /// The kinds of value types.
 enum class AbiKind : uint8_t {
-  bool_, int_, money, rate, date, duration, code, hash, pseudonym, record, enum_, option, list,
+  bool_, int_, money, rate, date, duration, code, hash, pseudonym, key, record, enum_, option, list,
 };
 
 struct AbiType;
@@ -82,6 +82,14 @@ struct AbiEntry {
   uint32_t result_size = 0;         ///< Bytes of the result block (0 without a result).
 };
 
+/// An event a contract may emit: its number (what `emit` records) and its fields, laid out
+/// as a record.
+struct AbiEvent {
+  std::string name;
+  uint32_t index = 0;
+  const AbiType* type = nullptr;  ///< A record type named after the event.
+};
+
 /// A parsed ABI. Owns its types; movable (types live on the heap, so pointers into a moved
 /// Abi stay valid), not copyable.
 class Abi {
@@ -102,6 +110,11 @@ class Abi {
   int64_t version() const { return version_; }
   /// Entries in declaration order.
   const std::vector<AbiEntry>& entries() const { return entries_; }
+  /// Events in declaration order (their numbers are their positions).
+  const std::vector<AbiEvent>& events() const { return events_; }
+  /// `{"event":"Name","data":{…}}` for an event record's number and data, or
+  /// `{"event":N,"data":"hex"}` when the ABI has no such event or the data does not fit it.
+  std::string event_json(uint32_t index, std::span<const uint8_t> data) const;
   /// The entry called `entry`, or nullptr.
   const AbiEntry* find(std::string_view entry) const;
   /// The type written `name` ("Int", "Money<EUR>", "List<Line, 5>", a record or enum name),
@@ -120,6 +133,7 @@ class Abi {
   std::string contract_;
   int64_t version_ = 0;
   std::vector<AbiEntry> entries_;
+  std::vector<AbiEvent> events_;
   std::vector<const AbiType*> records_, enums_;
   // Every type, each once, and the index by name; `type_named` adds to them.
   mutable std::vector<std::unique_ptr<AbiType>> types_;

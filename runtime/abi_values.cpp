@@ -248,7 +248,8 @@ bool Encoder::value(const AbiType& t, element v, uint64_t at) {
       return true;
     }
     case AbiKind::hash:
-    case AbiKind::pseudonym: {
+    case AbiKind::pseudonym:
+    case AbiKind::key: {
       const std::string expected = "expected 64 hex digits";
       if (v.get_string().get(s) || s.size() != 64) return fail(expected, v);
       for (size_t i = 0; i < 32; ++i) {
@@ -462,6 +463,7 @@ void write_value(const AbiType& t, std::span<const uint8_t> b, uint64_t at, std:
     }
     case AbiKind::hash:
     case AbiKind::pseudonym:
+    case AbiKind::key:
       out += '"';
       for (uint64_t k = 0; k < 32; ++k) {
         uint8_t byte = get_byte(b, at + k);
@@ -513,6 +515,20 @@ std::string value_json(const AbiType& type, std::span<const uint8_t> bytes) {
   std::string out;
   write_value(type, bytes, 0, out);
   return out;
+}
+
+std::string Abi::event_json(uint32_t index, std::span<const uint8_t> data) const {
+  if (index < events_.size() && data.size() == events_[index].type->size) {
+    return "{\"event\":" + json_string(events_[index].name) +
+           ",\"data\":" + value_json(*events_[index].type, data) + "}";
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (uint8_t b : data) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  return "{\"event\":" + std::to_string(index) + ",\"data\":\"" + hex + "\"}";
 }
 
 }  // namespace covenant::runtime

@@ -137,8 +137,18 @@ CallOutcome call_entry(vm::Machine& machine, const LoadedContract& contract, con
 
 std::string outcome_location(const LoadedContract& contract, const CallOutcome& outcome) {
   if (outcome.line == 0) return contract.source();
-  return contract.source() + ":" + std::to_string(outcome.line) + ":" +
-         std::to_string(outcome.column);
+  // Code from the k-th library the contract uses carries line k * kLibraryLineUnit + line;
+  // the module's "source.k" metadata names that library's file.
+  std::string file = contract.source();
+  uint32_t line = outcome.line;
+  if (const uint32_t k = line / kLibraryLineUnit; k != 0) {
+    // "stdlib/money.cvn <sha256>": the file is the first word.
+    std::string named = contract.metadata("source." + std::to_string(k));
+    named = named.substr(0, named.find(' '));
+    file = named.empty() ? "library " + std::to_string(k) : named;
+    line %= kLibraryLineUnit;
+  }
+  return file + ":" + std::to_string(line) + ":" + std::to_string(outcome.column);
 }
 
 }  // namespace covenant::runtime

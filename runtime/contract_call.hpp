@@ -91,8 +91,12 @@ struct CallOutcome {
 CallOutcome call_entry(vm::Machine& machine, const LoadedContract& contract, const AbiEntry& entry,
                        std::span<const uint8_t> input, uint64_t gas, CallContext& context);
 
-/// "file:line:col" for an outcome's location in `contract`'s source (or "file" alone when the
-/// line is unknown).
+/// Source lines of code from a contract's k-th library are k * kLibraryLineUnit + line (the
+/// compiler's numbering; the module's "source.k" metadata names the file).
+inline constexpr uint32_t kLibraryLineUnit = 1'000'000;
+
+/// "file:line:col" for an outcome's location in `contract`'s source or, for library code, in
+/// the library's file ("file" alone when the line is unknown).
 std::string outcome_location(const LoadedContract& contract, const CallOutcome& outcome);
 
 }  // namespace covenant::runtime

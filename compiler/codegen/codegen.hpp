@@ -7,8 +7,9 @@
 ///   a pointer to its bytes in the layout of sema/types.hpp.
 /// - A `fn` or `entry` body is `i64 @<name>.body(ptr args, ptr result)`: `args` is the
 ///   parameter block (parameters back to back in their layout), `result` where the result
-///   goes. It returns 0, or the 1-based number of the `deny` that ended it; callers pass a
-///   denial straight up.
+///   goes. It returns 0, or the 1-based number of the `deny` that ended it, or (on a path
+///   after a fault host call, which never returns) `kFaultStatus`; callers pass a nonzero
+///   status straight up without reading the result.
 /// - Each entry (and, in test builds, each test as `__test_<n>`) is exported as
 ///   `i64 @<name>(ptr in, i64 in_len, ptr out, i64 out_len)`, the VM calling convention:
 ///   it checks the block sizes and calls the body, so r0 is 0 or the denial number.
@@ -34,6 +35,9 @@ class Module;
 }  // namespace llvm
 
 namespace covenant::compiler {
+
+/// The status a body "returns" after a fault (never observed: the fault ends the call).
+inline constexpr int64_t kFaultStatus = -1;
 
 /// What `generate` makes.
 struct Generated {

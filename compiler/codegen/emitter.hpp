@@ -38,6 +38,7 @@ class Emitter {
                   const std::vector<LocalInfo>& locals, bool in_test);
   void finish_body();
 
+  LineCol position(Span span) const;         // unit line and column (sources.hpp)
   void at(Span span);                        // set the debug location
   llvm::Value* packed_loc(Span span);        // i64 pack_loc(line, col)
   llvm::Value* word(int64_t v) { return B_.getInt64(static_cast<uint64_t>(v)); }
@@ -58,6 +59,10 @@ class Emitter {
   /// Zeroes `size` bytes at `dst` (8-aligned): unused bytes of a value (an absent option's
   /// payload, list slots past the length) are zero, so equal values have equal bytes.
   void zero(llvm::Value* dst, uint64_t size, Span at);
+  /// Zeroes the bytes of the value of type `t` at `p` that no reading of it depends on (an
+  /// absent option's payload, list slots past the length, recursively), in place: what
+  /// `sha256` hashes and `emit` records are the canonical bytes, equal for equal values.
+  void canonicalize(llvm::Value* p, const Type* t, Span at);
   llvm::Value* as_int(llvm::Value* v);       // ptr -> i64 for host arguments
   llvm::BasicBlock* block(const char* name);
   void continue_in(llvm::BasicBlock* bb);    // move the builder, keeping the location
@@ -99,6 +104,13 @@ class Emitter {
   llvm::Value* call(const ast::Expr& e);
   llvm::Value* call_function(const FunctionInfo& f, const ast::Expr& e);
   llvm::Value* method(const ast::Expr& e);
+  /// The key `e` (of type `key`) of a state operation, in memory and canonical.
+  llvm::Value* state_key(const ast::Expr& e, const Type* key, Span span);
+  /// `m.first()` / `m.next(k)` on a state: an Option of the key (host state_next).
+  llvm::Value* state_seek(const StateInfo& st, llvm::Value* after, bool from_start, Span span);
+  /// `for k in m max N`: the keys of a state, in key order, at most N of them.
+  void state_loop(const ast::Stmt& st);
+  void emit_event(const ast::Stmt& st);
   llvm::Value* field(const ast::Expr& e);
   llvm::Value* index(const ast::Expr& e);
   llvm::Value* table_get(const TableInfo& table, llvm::Value* key, Span span);

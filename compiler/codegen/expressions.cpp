@@ -21,6 +21,21 @@ uint64_t be_word(const std::array<uint8_t, 16>& bytes, size_t at) {
   return v;
 }
 
+// Whether a value of `t` has bytes that no reading of it depends on (see canonicalize).
+bool has_slack(const Type* t) {
+  switch (t->kind) {
+    case TypeKind::option:
+    case TypeKind::list:
+      return true;
+    case TypeKind::record:
+      for (const FieldInfo& f : t->record->fields)
+        if (has_slack(f.type)) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
 uint64_t bit_width(uint64_t n) {
   uint64_t w = 0;
   while (n) {
@@ -48,6 +63,52 @@ void Emitter::store_value(llvm::Value* dst, llvm::Value* v, const Type* t, Span 
 }
 
 llvm::Value* Emitter::to_memory(const Expr& e) { return materialize(expr(e), e.type, e.span); }
+
+void Emitter::canonicalize(llvm::Value* p, const Type* t, Span span) {
+  if (!has_slack(t)) return;
+  switch (t->kind) {
+    case TypeKind::option: {
+      llvm::BasicBlock* some = block("canon_some");
+      llvm::BasicBlock* none = block("canon_none");
+      llvm::BasicBlock* join = block("canon_option");
+      B_.CreateCondBr(truth(load_word(p)), some, none);
+      continue_in(some);
+      canonicalize(offset(p, 8), t->elem, span);
+      B_.CreateBr(join);
+      continue_in(none);
+      zero(offset(p, 8), t->elem->size, span);
+      B_.CreateBr(join);
+      continue_in(join);
+      return;
+    }
+    case TypeKind::list: {
+      const Type* elem = t->elem;
+      llvm::Value* len = list_length(p, t, span);
+      if (has_slack(elem)) {
+        counted_loop(len, t->bound, span, [&](llvm::Value* i, llvm::BasicBlock*) {
+          llvm::Value* byte = B_.CreateAdd(word(8), B_.CreateMul(i, word(elem->size)));
+          canonicalize(B_.CreateInBoundsGEP(B_.getInt8Ty(), p, byte), elem, span);
+        });
+      }
+      // The slots past the length, a word at a time (volatile, as in zero()).
+      llvm::Value* tail = B_.CreateInBoundsGEP(B_.getInt8Ty(), p,
+                                               B_.CreateAdd(word(8), B_.CreateMul(len, word(elem->size))));
+      uint64_t words = t->bound * elem->size / 8;
+      llvm::Value* count = B_.CreateMul(B_.CreateSub(word(static_cast<int64_t>(t->bound)), len),
+                                        word(static_cast<int64_t>(elem->size / 8)));
+      counted_loop(count, words, span, [&](llvm::Value* i, llvm::BasicBlock*) {
+        auto* d = B_.CreateInBoundsGEP(B_.getInt8Ty(), tail, B_.CreateMul(i, word(8)));
+        B_.CreateStore(word_0(), d, true)->setAlignment(llvm::Align(8));
+      });
+      return;
+    }
+    case TypeKind::record:
+      for (const FieldInfo& f : t->record->fields) canonicalize(offset(p, f.offset), f.type, span);
+      return;
+    default:
+      return;
+  }
+}
 
 llvm::Value* Emitter::literal_bytes(const std::vector<uint8_t>& bytes) {
   llvm::Value* slot = temp(bytes.size());
@@ -203,7 +264,7 @@ llvm::Value* Emitter::binary(const Expr& e) {
     }
     if (container->kind == TypeKind::list) return in_list(e);
     const StateInfo& st = C_.states[r.ref_index];
-    llvm::Value* key = to_memory(l);
+    llvm::Value* key = state_key(l, st.key, e.span);
     at(e.span);
     llvm::Value* has = host(HostId::state_has, {word(st.id), key, word(st.key->size)});
     return bool_word(truth(has));
@@ -422,13 +483,56 @@ llvm::Value* Emitter::call(const Expr& e) {
     case Builtin::now:
       return host(HostId::now, {});
     case Builtin::pseudonym:
-    case Builtin::hash: {
+    case Builtin::hash:
+    case Builtin::key: {
       auto h = hash_literal_bytes(*e.args[0]);
       return literal_bytes(std::vector<uint8_t>(h.begin(), h.end()));
+    }
+    case Builtin::caller: {
+      llvm::Value* out = temp(32);
+      at(e.span);
+      host(HostId::caller, {out});
+      return out;
+    }
+    case Builtin::sha256: {
+      const Type* t = e.args[0]->type;
+      llvm::Value* v = expr(*e.args[0]);
+      // A copy in canonical form: equal values hash alike whatever their unused bytes hold.
+      llvm::Value* data = temp(t->size);
+      at(e.span);
+      store_value(data, v, t, e.span);
+      canonicalize(data, t, e.span);
+      llvm::Value* out = temp(32);
+      at(e.span);
+      host(HostId::sha256, {data, word(t->size), out});
+      return out;
     }
     default:
       return word_0();
   }
+}
+
+llvm::Value* Emitter::state_key(const Expr& e, const Type* key, Span span) {
+  llvm::Value* v = to_memory(e);
+  if (!has_slack(key)) return v;
+  // Equal keys are the same entry whatever their unused bytes hold.
+  llvm::Value* copy_of = temp(key->size);
+  at(span);
+  copy(copy_of, v, key->size, span);
+  canonicalize(copy_of, key, span);
+  return copy_of;
+}
+
+llvm::Value* Emitter::state_seek(const StateInfo& st, llvm::Value* after, bool from_start, Span span) {
+  llvm::Value* opt = temp(8 + st.key->size);
+  at(span);
+  zero(opt, 8 + st.key->size, span);
+  // From the start, `after` is not read but must be key-sized readable bytes: the payload.
+  llvm::Value* key = from_start ? offset(opt, 8) : after;
+  llvm::Value* found = host(HostId::state_next, {word(st.id), key, word(st.key->size), offset(opt, 8),
+                                                 word(from_start ? 1 : 0)});
+  store_word(opt, bool_word(truth(found)));
+  return opt;
 }
 
 llvm::Value* Emitter::method(const Expr& e) {
@@ -447,7 +551,9 @@ llvm::Value* Emitter::method(const Expr& e) {
     return word_0();
   }
   const StateInfo& st = C_.states[e.args[0]->ref_index];
-  llvm::Value* key = to_memory(*e.args[1]);
+  if (b == Builtin::state_first) return state_seek(st, nullptr, true, e.span);
+  if (b == Builtin::state_next) return state_seek(st, state_key(*e.args[1], st.key, e.span), false, e.span);
+  llvm::Value* key = state_key(*e.args[1], st.key, e.span);
   llvm::Value* id = word(st.id);
   llvm::Value* key_size = word(st.key->size);
   switch (b) {

@@ -27,7 +27,8 @@ Emitter::Emitter(const Checked& checked, llvm::LLVMContext& context, bool tests)
   M_->setTargetTriple("bpfel");
   M_->addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
   M_->addModuleFlag(llvm::Module::Warning, "Dwarf Version", 4);
-  // No directory and a fixed producer: nothing about the machine reaches the object.
+  // No directory and a fixed producer: nothing about the machine reaches the object. The
+  // line table holds unit lines (sources.hpp), so one file stands for every source file.
   file_ = D_.createFile(checked.source->name(), "");
   cu_ = D_.createCompileUnit(llvm::dwarf::DW_LANG_C99, file_, "covenant", true, "", 0);
 }
@@ -42,7 +43,7 @@ llvm::Function* Emitter::declare_body(const std::string& name) {
 void Emitter::begin_body(llvm::Function* fn, const std::string& name, Span span,
                          const std::vector<LocalInfo>& locals, bool in_test) {
   fn_ = fn;
-  LineCol lc = C_.source->line_col(span.begin);
+  LineCol lc = position(span);
   auto* sub_type = D_.createSubroutineType(D_.getOrCreateTypeArray({}));
   sp_ = D_.createFunction(file_, name, fn->getName(), file_, lc.line, sub_type, lc.line,
                           llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
@@ -101,13 +102,15 @@ void Emitter::emit_export(const std::string& name, llvm::Function* body, uint32_
   D_.finalizeSubprogram(sp_);
 }
 
+LineCol Emitter::position(Span span) const { return C_.sources->unit_line_col(span.begin); }
+
 void Emitter::at(Span span) {
-  LineCol lc = C_.source->line_col(span.begin);
+  LineCol lc = position(span);
   B_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, lc.line, lc.column, sp_));
 }
 
 llvm::Value* Emitter::packed_loc(Span span) {
-  LineCol lc = C_.source->line_col(span.begin);
+  LineCol lc = position(span);
   return word(static_cast<int64_t>(runtime::pack_loc(lc.line, lc.column)));
 }
 
@@ -139,7 +142,11 @@ bool Emitter::terminated() { return B_.GetInsertBlock()->getTerminator() != null
 void Emitter::fault(FaultKind kind, Span span) {
   at(span);
   host(HostId::fault, {word(static_cast<int64_t>(kind)), packed_loc(span)});
-  B_.CreateRet(word_0());
+  // The fault never returns, but LLVM does not know that: return the fault status, which
+  // callers pass up like a denial, so that no caller goes on to read a result this path never
+  // wrote (after inlining, a branch on that undefined value would let LLVM delete the path's
+  // exit and leave the function able to run off its end).
+  B_.CreateRet(word(kFaultStatus));
   continue_in(block("dead"));
 }
 
@@ -202,7 +209,7 @@ void Emitter::store_word(llvm::Value* base, llvm::Value* v, uint64_t bytes) {
 }
 
 void Emitter::register_loop(Span span, uint64_t bound) {
-  LineCol lc = C_.source->line_col(span.begin);
+  LineCol lc = position(span);
   auto& slot = bounds_[{lc.line, lc.column}];
   slot = std::max(slot, bound);
 }
@@ -282,12 +289,33 @@ Expected<Generated, std::string> Emitter::run() {
     emit_export(f.name, bodies_[i], f.param_size, result_size, f.decl->name.span);
     g.entries.push_back({f.name, f.param_size, result_size});
   }
+  if (C_.library) {
+    // A library compiled on its own: each of its functions is exported (codegen.hpp), so
+    // that each is compiled, verified and bounded as if a contract called it.
+    uint32_t n = 0;
+    for (size_t i = 0; i < C_.functions.size(); ++i) {
+      const FunctionInfo& f = C_.functions[i];
+      if (C_.sources->file_of(f.decl->span.begin).index() != 0) continue;
+      std::string name = "__fn_" + std::to_string(n++);
+      emit_export(name, bodies_[i], f.param_size, f.result->size, f.decl->name.span);
+      g.entries.push_back({name, f.param_size, f.result->size});
+    }
+  }
   if (tests_) {
     for (size_t i = 0; i < C_.tests.size(); ++i) {
       emit_test(C_.tests[i], test_bodies_[i]);
       emit_export(C_.tests[i].entry_name, test_bodies_[i], 0, 0, C_.tests[i].decl->span);
       g.entries.push_back({C_.tests[i].entry_name, 0, 0});
     }
+  }
+  if (g.entries.empty()) {
+    // Only a library with neither functions nor tests gets here: a module needs an entry.
+    static const std::vector<LocalInfo> kNoLocals;
+    llvm::Function* body = declare_body("__library");
+    begin_body(body, "__library", C_.contract->header.span, kNoLocals, false);
+    finish_body();
+    emit_export("__library", body, 0, 0, C_.contract->header.span);
+    g.entries.push_back({"__library", 0, 0});
   }
   D_.finalize();
   if (llvm::Error err = link_runtime(*M_))

@@ -1,5 +1,7 @@
 // Statements: bindings, assignment, control flow, denial and test expectations.
 
+#include <algorithm>
+
 #include "compiler/codegen/emitter.hpp"
 
 namespace covenant::compiler::codegen {
@@ -149,12 +151,16 @@ void Emitter::stmt(const Stmt& st) {
         llvm::Value* hi = expr(*st.range_end);
         at(st.span);
         llvm::Value* count = B_.CreateSelect(B_.CreateICmpSGT(hi, lo), B_.CreateSub(hi, lo), word_0());
-        uint64_t bound = bounds_[{C_.source->line_col(st.span.begin).line,
-                                  C_.source->line_col(st.span.begin).column}];
+        LineCol lc = position(st.span);
+        uint64_t bound = bounds_[{lc.line, lc.column}];
         counted_loop(count, bound, st.span, [&](llvm::Value* i, llvm::BasicBlock*) {
           store_word(slot, B_.CreateAdd(lo, i));
           block_stmts(st.then_block);
         });
+        return;
+      }
+      if (st.value->type->kind != TypeKind::list) {
+        state_loop(st);
         return;
       }
       const Type* list = st.value->type;
@@ -216,10 +222,48 @@ void Emitter::stmt(const Stmt& st) {
     case StmtKind::expect:
       expect(st);
       return;
+    case StmtKind::emit:
+      emit_event(st);
+      return;
     case StmtKind::expr:
       expr(*st.value);
       return;
   }
+}
+
+void Emitter::state_loop(const Stmt& st) {
+  const StateInfo& state = C_.states[st.value->ref_index];
+  const Type* key = state.key;
+  llvm::Value* slot = local_addr_[st.local];
+  llvm::Value* found = temp(key->size);
+  LineCol lc = position(st.span);
+  uint64_t bound = bounds_[{lc.line, lc.column}];
+  at(st.span);
+  // Each pass asks for the first key after the one visited last (the first key of all on
+  // the first pass), so keys the body adds or removes after the current one count, and the
+  // loop ends early when the state has no more.
+  counted_loop(word(static_cast<int64_t>(bound)), bound, st.span, [&](llvm::Value* i, llvm::BasicBlock* exit) {
+    llvm::Value* first = bool_word(B_.CreateICmpEQ(i, word_0()));
+    llvm::Value* more = host(HostId::state_next, {word(state.id), slot, word(key->size), found, first});
+    llvm::BasicBlock* visit = block("visit");
+    B_.CreateCondBr(truth(more), visit, exit);
+    continue_in(visit);
+    copy(slot, found, key->size, st.span);
+    block_stmts(st.then_block);
+  });
+}
+
+void Emitter::emit_event(const Stmt& st) {
+  const Type* t = st.value->type;
+  uint32_t index = static_cast<uint32_t>(std::find(C_.events.begin(), C_.events.end(), t) - C_.events.begin());
+  llvm::Value* v = expr(*st.value);
+  // A copy: canonicalizing must not change the value the body may still use.
+  llvm::Value* data = temp(t->size);
+  at(st.span);
+  copy(data, v, t->size, st.span);
+  canonicalize(data, t, st.span);
+  at(st.span);
+  host(HostId::emit, {word(index), data, word(t->size)});
 }
 
 void Emitter::expect(const Stmt& st) {

@@ -18,6 +18,7 @@
 #include "compiler/diagnostics.hpp"
 #include "compiler/sema/types.hpp"
 #include "compiler/source.hpp"
+#include "compiler/sources.hpp"
 #include "compiler/syntax/ast.hpp"
 #include "runtime/abi.hpp"
 
@@ -49,6 +50,11 @@ enum class Builtin : uint32_t {
   set_add,                 ///< state set.add(k)
   list_push,               ///< var list.push(x): appends; faults past the maximum.
   table_get,               ///< table[k] -> Option<V>
+  key,                     ///< key(0x...) -> Key: compile time only, of a 0x literal.
+  caller,                  ///< caller() -> Key: who signed the transaction (host `caller`).
+  sha256,                  ///< sha256(x) -> Hash of x's canonical bytes (host `sha256`).
+  state_first,             ///< state m.first() -> Option<K>: the first key, in key order.
+  state_next,              ///< state m.next(k) -> Option<K>: the first key after k.
 };
 
 /// A parameter, `let`/`var`, loop variable or match binding of one function or test.
@@ -130,9 +136,15 @@ struct ExpectInfo {
   std::string rhs_text;
 };
 
-/// A checked contract. Refers into the AST, which must outlive it.
+/// A checked contract. Refers into the AST and the sources, which must outlive it.
 struct Checked {
-  const SourceFile* source = nullptr;
+  const SourceFile* source = nullptr;  ///< The file compiled.
+  /// Every file of the compilation: spans of library code are in library files, and code
+  /// generation locates code by unit lines (sources.hpp).
+  const Sources* sources = nullptr;
+  /// Owns `sources` when `check` was given none (a compilation of one file).
+  std::shared_ptr<const Sources> own_sources;
+  bool library = false;                ///< The file compiled is a library (`library name`).
   const ast::Contract* contract = nullptr;
   std::unique_ptr<TypeTable> types;
   std::string name;
@@ -146,7 +158,10 @@ struct Checked {
   std::vector<TestInfo> tests;
   std::vector<DenyInfo> denies;
   std::vector<ExpectInfo> expects;
-  std::vector<const Type*> records;  ///< Record types in declaration order.
+  std::vector<const Type*> records;  ///< Record types (events too) in declaration order.
+  /// Event types (records declared with `event`) in declaration order: event i is number i,
+  /// what `emit` passes to the host and the ABI's "events" lists.
+  std::vector<const Type*> events;
   std::vector<const Type*> enums;    ///< Enum types in declaration order.
   /// Largest number of body executions of every loop, by its source position (line, column
   /// of the `for`): what the static gas bound multiplies by.
@@ -156,14 +171,40 @@ struct Checked {
   const FunctionInfo* find_function(const std::string& wanted) const;
 };
 
-/// Where `check` may read files (CSV tables) from.
+/// A `use` of one file of a compilation, resolved to the library file it names.
+struct Import {
+  uint32_t file = 0;  ///< The library's file index (compiler/sources.hpp).
+  /// `use std.lib.{A, B}`: the names listed (each must be declared by the library, E0213);
+  /// nullopt for `use std.lib`, which imports all of its declarations.
+  std::optional<std::vector<ast::Ident>> names;
+  Span span;          ///< The whole `use`.
+};
+
+/// One file of a compilation as the checker sees it (by file index, compiler/sources.hpp).
+struct FileInfo {
+  std::string library;          ///< The library's name; empty for a contract.
+  std::filesystem::path dir;    ///< Where its CSV tables are, when not `embedded`.
+  bool embedded = false;        ///< Its CSV tables come from the embedded std (std_library.hpp).
+  std::vector<Import> imports;  ///< Its `use`s, in order.
+};
+
+/// What `check` needs besides the contract: where files are, and the libraries linked in.
 struct CheckOptions {
   std::filesystem::path base_dir;  ///< Directory of the contract: CSV paths are relative to it.
+  /// Every file of the compilation, when it links libraries (compiler/libraries.hpp); null
+  /// for a compilation of the one file given to `check`.
+  const Sources* sources = nullptr;
+  /// By file index, one per file of `sources`; empty for a compilation of one file (which is
+  /// then a contract or library whose CSV tables are in `base_dir`, using no library).
+  std::vector<FileInfo> files;
 };
 
 /// Runs the semantic passes in order (declarations and names, types and units, termination)
-/// over `contract`. Reports every problem to `diags`; returns the checked contract when there
-/// was none. `contract` is annotated in place.
+/// over `contract`, which holds the declarations of every library it uses before its own
+/// (compiler/libraries.hpp). Every declaration is checked in the settings of `contract`
+/// (its currency and rounding; a library compiled on its own: USD and half_even). Reports
+/// every problem to `diags`; returns the checked contract when there was none. `contract` is
+/// annotated in place.
 std::optional<Checked> check(const SourceFile& source, ast::Contract& contract,
                              Diagnostics& diags, const CheckOptions& options);
 

@@ -1,5 +1,7 @@
-// Pass 1, names: the contract's settings, its types (records and enums), and the name and type
-// of every constant, table, code set, state and function. Bodies and values are pass 2's.
+// Pass 1, names: the contract's settings, its types (records, enums and events), and the name
+// and type of every constant, table, code set, state and function, of the contract and of
+// the libraries linked into it (each in its own file, seeing what it declares and imports).
+// Bodies and values are pass 2's.
 
 #include <algorithm>
 
@@ -19,7 +21,7 @@ std::optional<Rounding> rounding_named(const std::string& name) {
 
 bool is_builtin_type_name(const std::string& n) {
   static const char* const kNames[] = {"Bool", "Int", "Money", "Rate", "Date", "Duration", "Code",
-                                       "Hash", "Pseudonym", "Option", "List", "Map", "Set"};
+                                       "Hash", "Pseudonym", "Key", "Option", "List", "Map", "Set"};
   for (const char* k : kNames)
     if (n == k) return true;
   return false;
@@ -32,17 +34,122 @@ bool valid_code_text(const std::string& s) {
 }
 
 uint64_t runtime_state_limit() { return runtime::kMaxStateBytes; }
+uint64_t runtime_state_key_limit() { return runtime::kMaxStateKeyBytes; }
+
+Span decl_span(const ast::Decl& d) {
+  return std::visit([](const auto& x) { return x.span; }, d);
+}
+
+// The sources of a compilation of one file, owned by the checked contract.
+std::shared_ptr<const Sources> one_file(const SourceFile& source) {
+  return std::make_shared<const Sources>(source);
+}
 
 }  // namespace
 
 Sema::Sema(const SourceFile& source, ast::Contract& contract, Diagnostics& diags,
            const CheckOptions& options)
-    : source_(source), contract_(contract), diags_(diags), options_(options) {
+    : source_(source),
+      contract_(contract),
+      diags_(diags),
+      options_(options),
+      sources_(options.sources ? *options.sources : *(out.own_sources = one_file(source))),
+      files_(options.files) {
   out.source = &source;
+  out.sources = &sources_;
   out.contract = &contract;
   out.types = std::make_unique<TypeTable>();
   out.name = contract.header.name.name;
   out.version = contract.header.version;
+  out.library = contract.header.library;
+  if (files_.empty())
+    files_.push_back(FileInfo{out.library ? out.name : "", options.base_dir, false, {}});
+  // One FileInfo per file, whatever the caller gave: a file without one imports nothing.
+  if (files_.size() < sources_.size()) files_.resize(sources_.size());
+}
+
+bool Sema::visible(Span declared, const std::string& name) const {
+  uint32_t file = file_of(declared);
+  if (file == current_file_) return true;
+  for (const Import& imp : files_[current_file_].imports) {
+    if (imp.file != file) continue;
+    if (!imp.names) return true;
+    for (const ast::Ident& n : *imp.names)
+      if (n.name == name) return true;
+  }
+  return false;
+}
+
+const Global* Sema::lookup(const std::string& name) const {
+  auto g = globals_.find(name);
+  if (g == globals_.end() || !visible(g->second.span, name)) return nullptr;
+  return &g->second;
+}
+
+const Type* Sema::lookup_type(const std::string& name) const {
+  auto t = type_names_.find(name);
+  if (t == type_names_.end() || !visible(type_spans_.at(name), name)) return nullptr;
+  return t->second;
+}
+
+std::string Sema::file_label(Span span) const {
+  const std::string& library = files_[file_of(span)].library;
+  return library.empty() ? "the contract" : "library " + library;
+}
+
+std::string Sema::import_hint(const std::string& name) const {
+  std::optional<Span> at;
+  if (auto g = globals_.find(name); g != globals_.end()) at = g->second.span;
+  if (auto t = type_spans_.find(name); t != type_spans_.end()) at = t->second;
+  if (!at || visible(*at, name)) return {};
+  const std::string& library = files_[file_of(*at)].library;
+  if (library.empty())
+    return "`" + name + "` is declared in the contract; a library sees only its own declarations "
+           "and those of the libraries it uses";
+  return "`" + name + "` is declared in library " + library + ": write `use std." + library +
+         "` or `use std." + library + ".{" + name + "}` after the header";
+}
+
+void Sema::duplicate(const ast::Ident& name, Span first) {
+  if (file_of(first) == file_of(name.span)) {
+    error(Diag::duplicate_name, name.span,
+          "`" + name.name + "` is already declared at line " +
+              std::to_string(sources_.file_of(first.begin).line_col(first.begin).line));
+    return;
+  }
+  Diagnostic& d = diags_.report(Diag::duplicate_name, name.span,
+                                "`" + name.name + "` is already declared in " + file_label(first),
+                                "every name of a contract and the libraries it uses means one thing; "
+                                "rename one of them");
+  d.notes.push_back({first, "`" + name.name + "` is declared here"});
+}
+
+void Sema::check_imports() {
+  for (const FileInfo& file : files_) {
+    for (const Import& imp : file.imports) {
+      if (!imp.names) continue;
+      for (const ast::Ident& n : *imp.names) {
+        auto g = globals_.find(n.name);
+        auto t = type_spans_.find(n.name);
+        bool declared = (g != globals_.end() && file_of(g->second.span) == imp.file) ||
+                        (t != type_spans_.end() && file_of(t->second) == imp.file);
+        if (declared) continue;
+        // The hint names what the library does declare, the first dozen in name order.
+        std::vector<std::string> names;
+        for (const auto& [name, global] : globals_)
+          if (file_of(global.span) == imp.file) names.push_back(name);
+        for (const auto& [name, span] : type_spans_)
+          if (file_of(span) == imp.file) names.push_back(name);
+        std::sort(names.begin(), names.end());
+        std::string all;
+        for (size_t i = 0; i < names.size() && i < 12; ++i) all += (i ? ", " : "") + names[i];
+        if (names.size() > 12) all += ", ... (" + std::to_string(names.size()) + " in all)";
+        error(Diag::unknown_import, n.span,
+              "library " + files_[imp.file].library + " declares no `" + n.name + "`",
+              all.empty() ? "it declares nothing" : "it declares: " + all);
+      }
+    }
+  }
 }
 
 const Type* Sema::resolve_type(const ast::TypeExpr& t) {
@@ -75,7 +182,10 @@ const Type* Sema::resolve_type(const ast::TypeExpr& t) {
     if (t.args.empty()) {
       if (currency_.empty()) {
         error(Diag::no_currency, t.span, "`Money` needs a currency",
-              "write `Money<USD>`, or declare `currency USD` after the contract header");
+              current_file_ == 0
+                  ? "write `Money<USD>`, or declare `currency USD` after the contract header"
+                  : "a library's `Money` is the currency of the contract that uses it: declare "
+                    "`currency USD` after the contract header");
         return nullptr;
       }
       return types.money(currency_);
@@ -92,7 +202,8 @@ const Type* Sema::resolve_type(const ast::TypeExpr& t) {
   static const std::pair<const char*, const Type* (TypeTable::*)() const> kSimple[] = {
       {"Bool", &TypeTable::bool_}, {"Int", &TypeTable::int_},   {"Rate", &TypeTable::rate},
       {"Date", &TypeTable::date},  {"Duration", &TypeTable::duration},
-      {"Code", &TypeTable::code},  {"Hash", &TypeTable::hash},  {"Pseudonym", &TypeTable::pseudonym}};
+      {"Code", &TypeTable::code},  {"Hash", &TypeTable::hash},  {"Pseudonym", &TypeTable::pseudonym},
+      {"Key", &TypeTable::key}};
   for (auto& [name, fn] : kSimple) {
     if (n == name) return arity(0) ? (types.*fn)() : nullptr;
   }
@@ -127,17 +238,18 @@ const Type* Sema::resolve_type(const ast::TypeExpr& t) {
     if (!k || (n == "Map" && !v)) return nullptr;
     return n == "Map" ? types.map(k, v) : types.set(k);
   }
-  auto it = type_names_.find(n);
-  if (it != type_names_.end()) {
+  if (const Type* named = lookup_type(n)) {
     if (!t.args.empty()) {
       error(Diag::invalid_type_argument, t.span, "`" + n + "` takes no type arguments");
       return nullptr;
     }
-    return it->second;
+    return named;
   }
+  std::string hint = import_hint(n);
   error(Diag::unknown_type, t.name.span, "unknown type `" + n + "`",
-        "built-in types: Bool, Int, Money, Rate, Date, Duration, Code, Hash, Pseudonym, "
-        "Option<T>, List<T, N>");
+        !hint.empty() ? hint
+                      : "built-in types: Bool, Int, Money, Rate, Date, Duration, Code, Hash, "
+                        "Pseudonym, Key, Option<T>, List<T, N>");
   return nullptr;
 }
 
@@ -150,10 +262,13 @@ const Type* Sema::resolve_record_fields(RecordInfo* record, std::vector<int>& st
   if (state[index] == 2) return out.records[index];
   if (state[index] == 1) return nullptr;
   state[index] = 1;
-  const ast::RecordDecl& decl = *record_decls_.at(record);
+  const std::vector<ast::FieldDecl>& decl_fields = *record_decls_.at(record);
+  Span decl_name = record_names_.at(record);
+  uint32_t saved_file = current_file_;
+  enter_file(decl_name);
   record->fields.clear();
   bool ok = true;
-  for (const ast::FieldDecl& f : decl.fields) {
+  for (const ast::FieldDecl& f : decl_fields) {
     for (const FieldInfo& prev : record->fields) {
       if (prev.name == f.name.name) {
         error(Diag::duplicate_field, f.name.span,
@@ -165,9 +280,9 @@ const Type* Sema::resolve_record_fields(RecordInfo* record, std::vector<int>& st
     const ast::TypeExpr* inner = &f.type;
     while (!inner->args.empty() && (inner->name.name == "Option" || inner->name.name == "List"))
       inner = &inner->args[0];
-    auto named = type_names_.find(inner->name.name);
-    if (named != type_names_.end() && named->second->kind == TypeKind::record) {
-      RecordInfo* dep = const_cast<RecordInfo*>(named->second->record);
+    const Type* named = lookup_type(inner->name.name);
+    if (named != nullptr && named->kind == TypeKind::record) {
+      RecordInfo* dep = const_cast<RecordInfo*>(named->record);
       if (!resolve_record_fields(dep, state)) {
         error(Diag::recursive_type, f.type.span,
               "record `" + record->name + "` contains itself through field `" + f.name.name + "`",
@@ -189,18 +304,26 @@ const Type* Sema::resolve_record_fields(RecordInfo* record, std::vector<int>& st
   }
   const Type* t = out.types->finish_record(record);
   if (t->size > kMaxValueSize) {
-    error(Diag::too_large, decl.name.span,
+    error(Diag::too_large, decl_name,
           "record `" + record->name + "` is larger than " + std::to_string(kMaxValueSize) + " bytes");
     ok = false;
   }
   state[index] = 2;
+  current_file_ = saved_file;
   (void)ok;  // errors are reported; the record keeps the fields that resolved
   return t;
 }
 
 void Sema::declare() {
   const ast::Header& h = contract_.header;
-  if (h.currency) {
+  if (h.library) {
+    // A library compiled on its own (for its tests) has no settings of its own (E0408,
+    // reported by the linker): it is checked in fixed ones. Used by a contract, it is
+    // checked in the contract's.
+    currency_ = "USD";
+    out.rounding = Rounding::half_even;
+  }
+  if (h.currency && !h.library) {
     if (currency_minor_digits(h.currency->name)) {
       currency_ = h.currency->name;
     } else {
@@ -209,7 +332,7 @@ void Sema::declare() {
             "supported: CAD, CHF, CNY, EUR, GBP, JPY, USD");
     }
   }
-  if (h.rounding) {
+  if (h.rounding && !h.library) {
     out.rounding = rounding_named(h.rounding->name);
     if (!out.rounding) {
       error(Diag::unknown_name, h.rounding->span,
@@ -218,23 +341,54 @@ void Sema::declare() {
     }
   }
 
-  // Types first: every record and enum name, so declarations may refer to later ones.
+  // What only a contract declares: the interface a deployment has (entries, events) and what
+  // it remembers (state). A library is code and constants for contracts to use.
+  for (const ast::Decl& d : contract_.decls) {
+    const std::string& library = files_[file_of(decl_span(d))].library;
+    if (library.empty()) continue;
+    const ast::Ident* name = nullptr;
+    std::string what;
+    if (auto* st = std::get_if<ast::StateDecl>(&d)) name = &st->name, what = "a state";
+    if (auto* ev = std::get_if<ast::EventDecl>(&d)) name = &ev->name, what = "an event";
+    if (auto* f = std::get_if<ast::FunctionDecl>(&d); f && f->is_entry) name = &f->name, what = "an entry";
+    if (name == nullptr) continue;
+    error(Diag::library_declaration, name->span,
+          "library " + library + " declares " + what + " (`" + name->name + "`); only a contract may",
+          "a library holds constants, tables, code sets, records, enums, functions and tests");
+  }
+
+  // Types first: every record, enum and event name, so declarations may refer to later ones.
+  auto declare_type = [&](const ast::Ident& name) {
+    if (is_builtin_type_name(name.name)) {
+      error(Diag::duplicate_name, name.span, "type `" + name.name + "` is already declared");
+      return false;
+    }
+    if (auto t = type_spans_.find(name.name); t != type_spans_.end()) {
+      if (file_of(t->second) == file_of(name.span))
+        error(Diag::duplicate_name, name.span, "type `" + name.name + "` is already declared");
+      else
+        duplicate(name, t->second);
+      return false;
+    }
+    type_spans_[name.name] = name.span;
+    return true;
+  };
+  auto add_record = [&](const ast::Ident& name, const std::vector<ast::FieldDecl>& fields) {
+    RecordInfo* info = out.types->add_record(name.name, name.span);
+    record_decls_[info] = &fields;
+    record_names_[info] = name.span;
+    const Type* t = out.types->record_type(info);
+    type_names_[name.name] = t;
+    out.records.push_back(t);
+    return t;
+  };
   for (ast::Decl& d : contract_.decls) {
     if (auto* r = std::get_if<ast::RecordDecl>(&d)) {
-      if (is_builtin_type_name(r->name.name) || type_names_.count(r->name.name)) {
-        error(Diag::duplicate_name, r->name.span, "type `" + r->name.name + "` is already declared");
-        continue;
-      }
-      RecordInfo* info = out.types->add_record(r->name.name, r->name.span);
-      record_decls_[info] = r;
-      const Type* t = out.types->record_type(info);
-      type_names_[r->name.name] = t;
-      out.records.push_back(t);
+      if (declare_type(r->name)) add_record(r->name, r->fields);
+    } else if (auto* ev = std::get_if<ast::EventDecl>(&d)) {
+      if (declare_type(ev->name)) out.events.push_back(add_record(ev->name, ev->fields));
     } else if (auto* e = std::get_if<ast::EnumDecl>(&d)) {
-      if (is_builtin_type_name(e->name.name) || type_names_.count(e->name.name)) {
-        error(Diag::duplicate_name, e->name.span, "type `" + e->name.name + "` is already declared");
-        continue;
-      }
+      if (!declare_type(e->name)) continue;
       EnumInfo info{e->name.name, {}, e->name.span};
       for (const ast::Ident& v : e->variants) {
         if (info.find(v.name) >= 0) {
@@ -255,18 +409,23 @@ void Sema::declare() {
 
   // Then every other top-level name, in source order.
   auto declare_global = [&](const ast::Ident& name, ast::Ref ref, uint32_t index) {
-    auto g = globals_.find(name.name);
-    if (g != globals_.end() || type_names_.count(name.name) || is_builtin_type_name(name.name)) {
-      std::string where;
-      if (g != globals_.end())
-        where = " at line " + std::to_string(source_.line_col(g->second.span.begin).line);
-      error(Diag::duplicate_name, name.span, "`" + name.name + "` is already declared" + where);
+    if (auto g = globals_.find(name.name); g != globals_.end()) {
+      duplicate(name, g->second.span);
+      return false;
+    }
+    if (auto t = type_spans_.find(name.name); t != type_spans_.end()) {
+      duplicate(name, t->second);
+      return false;
+    }
+    if (is_builtin_type_name(name.name)) {
+      error(Diag::duplicate_name, name.span, "`" + name.name + "` is already declared");
       return false;
     }
     globals_[name.name] = {ref, index, name.span};
     return true;
   };
   for (ast::Decl& d : contract_.decls) {
+    enter_file(decl_span(d));
     if (auto* c = std::get_if<ast::ConstDecl>(&d)) {
       const Type* t = resolve_type(c->type);
       if (t && !t->is_value()) {
@@ -329,13 +488,16 @@ void Sema::declare() {
       } else if (t) {
         info.key = t->key ? t->key : t->elem;
         info.value = t->kind == TypeKind::map ? t->elem : nullptr;
-        for (const Type* part : {info.key, info.value}) {
-          if (part && part->size > runtime_state_limit()) {
-            error(Diag::too_large, st->type.span,
-                  "`" + part->name() + "` is " + std::to_string(part->size) +
-                      " bytes; a state key or value holds at most " +
-                      std::to_string(runtime_state_limit()));
-          }
+        if (info.key->size > runtime_state_key_limit()) {
+          error(Diag::too_large, st->type.span,
+                "the key `" + info.key->name() + "` is " + std::to_string(info.key->size) +
+                    " bytes; a state key holds at most " + std::to_string(runtime_state_key_limit()),
+                "key the state by a Hash of the value instead");
+        }
+        if (info.value && info.value->size > runtime_state_limit()) {
+          error(Diag::too_large, st->type.span,
+                "the value `" + info.value->name() + "` is " + std::to_string(info.value->size) +
+                    " bytes; a state value holds at most " + std::to_string(runtime_state_limit()));
         }
       }
       declare_global(st->name, ast::Ref::state, info.id - 1);
@@ -382,9 +544,20 @@ void Sema::declare() {
       out.tests.push_back(std::move(info));
     }
   }
+  current_file_ = 0;
+  check_imports();
+  // An event's data travels in one host call and one receipt record.
+  for (const Type* ev : out.events) {
+    if (ev->size > runtime::kMaxEventData) {
+      error(Diag::too_large, ev->record->span,
+            "event `" + ev->name() + "` is " + std::to_string(ev->size) + " bytes; an event holds at most " +
+                std::to_string(runtime::kMaxEventData),
+            "emit less: a Hash of a large value, or several events");
+    }
+  }
   bool any_entry = std::any_of(out.functions.begin(), out.functions.end(),
                                [](const FunctionInfo& f) { return f.is_entry; });
-  if (!any_entry && !diags_.has_errors()) {
+  if (!any_entry && !out.library && !diags_.has_errors()) {
     error(Diag::no_entry, contract_.header.name.span, "contract `" + out.name + "` has no `entry`",
           "an entry is what transactions call: `entry name(param: Type) -> Result { ... }`");
   }

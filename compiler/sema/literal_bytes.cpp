@@ -138,7 +138,7 @@ std::optional<std::vector<uint8_t>> Sema::constant_bytes(const ast::Expr& e) {
     case ExprKind::call: {
       if (e.ref != ast::Ref::builtin) return fail();
       auto b = static_cast<Builtin>(e.ref_index);
-      if (b == Builtin::pseudonym || b == Builtin::hash) {
+      if (b == Builtin::pseudonym || b == Builtin::hash || b == Builtin::key) {
         auto h = hash_literal_bytes(*e.args[0]);
         return std::vector<uint8_t>(h.begin(), h.end());
       }

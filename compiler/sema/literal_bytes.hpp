@@ -12,8 +12,8 @@
 
 namespace covenant::compiler {
 
-/// The 32 bytes of `pseudonym(...)` / `hash(...)` with a checked argument: the hex digits of
-/// a 0x literal, or SHA-256 of the text of a string literal.
+/// The 32 bytes of `pseudonym(...)` / `hash(...)` / `key(...)` with a checked argument: the
+/// hex digits of a 0x literal, or SHA-256 of the text of a string literal.
 std::array<uint8_t, 32> hash_literal_bytes(const ast::Expr& argument);
 
 /// Months and days of a checked duration literal.

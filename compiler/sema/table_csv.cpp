@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "compiler/sema/literal_bytes.hpp"
+#include "compiler/std_library.hpp"
 
 namespace covenant::compiler::sema {
 namespace {
@@ -153,14 +154,27 @@ std::optional<std::vector<uint8_t>> cell_bytes(const Type* t, const std::string&
 
 std::optional<std::vector<TableRow>> load_table_csv(Sema& sema, const ast::TableDecl& decl,
                                                     const TableInfo& info) {
-  std::filesystem::path path = sema.options_.base_dir / *decl.csv;
   auto fail = [&](const std::string& why) -> std::optional<std::vector<TableRow>> {
     sema.error(Diag::table_file, decl.csv_span, why,
                "the file has a header row, then one `key,value` row per entry");
     return std::nullopt;
   };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("cannot read `" + *decl.csv + "` (looked for " + path.string() + ")");
+  // The file is beside the contract or library that declares the table; for a library of
+  // the standard library, it is embedded in the compiler with it.
+  const FileInfo& file = sema.files_[sema.file_of(decl.span)];
+  std::istringstream in;
+  if (file.embedded) {
+    auto text = std_library_file(*decl.csv);
+    if (!text) return fail("cannot read `" + *decl.csv + "` (the standard library has no such file)");
+    in.str(std::string(*text));
+  } else {
+    std::filesystem::path path = file.dir / *decl.csv;
+    std::ifstream disk(path, std::ios::binary);
+    if (!disk) return fail("cannot read `" + *decl.csv + "` (looked for " + path.string() + ")");
+    std::stringstream text;
+    text << disk.rdbuf();
+    in.str(text.str());
+  }
   std::vector<TableRow> rows;
   std::string line;
   uint32_t number = 0;

@@ -9,6 +9,7 @@
 #include "compiler/sema/literal_bytes.hpp"
 #include "compiler/sema/sema.hpp"
 #include "compiler/sema/table_csv.hpp"
+#include "runtime/host_abi.hpp"
 
 namespace covenant::compiler::sema {
 namespace {
@@ -37,6 +38,7 @@ bool equatable(const Type* t) {
     case TypeKind::code:
     case TypeKind::hash:
     case TypeKind::pseudonym:
+    case TypeKind::key:
       return true;
     case TypeKind::option:
       return equatable(t->elem);
@@ -147,8 +149,8 @@ class BodyChecker {
   // ---- expressions -------------------------------------------------------------------
 
   const Type* unknown_name(const Expr& e) {
-    std::string hint;
-    if (s_.type_names_.count(e.text)) hint = "`" + e.text + "` is a type; name a value of it";
+    std::string hint = s_.import_hint(e.text);
+    if (hint.empty() && s_.lookup_type(e.text)) hint = "`" + e.text + "` is a type; name a value of it";
     s_.error(Diag::unknown_name, e.span, "unknown name `" + e.text + "`", hint);
     return nullptr;
   }
@@ -167,7 +169,7 @@ class BodyChecker {
         std::string why;
         auto v = money_minor_units(e.text, *digits, why);
         if (!v) {
-          s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.source_.slice(e.span)) + "` " + why);
+          s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.sources_.slice(e.span)) + "` " + why);
           return nullptr;
         }
         e.int_value = *v;
@@ -177,7 +179,7 @@ class BodyChecker {
         std::string why;
         auto v = rate_billionths(e.text, e.unit, why);
         if (!v) {
-          s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.source_.slice(e.span)) + "` " + why);
+          s_.error(Diag::inexact_literal, e.span, "`" + std::string(s_.sources_.slice(e.span)) + "` " + why);
           return nullptr;
         }
         e.int_value2 = *v;
@@ -195,7 +197,7 @@ class BodyChecker {
       case ExprKind::date_lit:
         if (!valid_date(e.int_value, e.int_value2, e.int_value3)) {
           s_.error(Diag::invalid_date, e.span,
-                   "`" + std::string(s_.source_.slice(e.span)) + "` is not a day of the calendar",
+                   "`" + std::string(s_.sources_.slice(e.span)) + "` is not a day of the calendar",
                    "dates are YYYY-MM-DD between 0001-01-01 and 9999-12-31");
           return nullptr;
         }
@@ -210,7 +212,10 @@ class BodyChecker {
         }
         return T_.code();
       case ExprKind::hash_lit:
-        return expected && expected->kind == TypeKind::pseudonym ? T_.pseudonym() : T_.hash();
+        // A 0x literal is a Hash, or the Pseudonym or Key the context wants.
+        if (expected && expected->kind == TypeKind::pseudonym) return T_.pseudonym();
+        if (expected && expected->kind == TypeKind::key) return T_.key();
+        return T_.hash();
       case ExprKind::bool_lit:
         return T_.bool_();
       case ExprKind::none_lit:
@@ -283,24 +288,24 @@ class BodyChecker {
       e.ref_index = *local;
       return locals_[*local].type;
     }
-    auto g = s_.globals_.find(e.text);
-    if (g == s_.globals_.end()) return unknown_name(e);
-    e.ref = g->second.ref;
-    e.ref_index = g->second.index;
-    switch (g->second.ref) {
+    const Global* g = s_.lookup(e.text);
+    if (g == nullptr) return unknown_name(e);
+    e.ref = g->ref;
+    e.ref_index = g->index;
+    switch (g->ref) {
       case ast::Ref::constant:
-        if (const_limit_ && g->second.index >= *const_limit_) {
+        if (const_limit_ && g->index >= *const_limit_) {
           s_.error(Diag::not_constant, e.span,
                    "constant `" + e.text + "` is declared later; a constant may use only earlier ones");
           return nullptr;
         }
-        return out_.constants[g->second.index].type;
+        return out_.constants[g->index].type;
       case ast::Ref::table: {
-        const TableInfo& t = out_.tables[g->second.index];
+        const TableInfo& t = out_.tables[g->index];
         return t.key && t.value ? T_.table(t.key, t.value) : nullptr;
       }
       case ast::Ref::state: {
-        const StateInfo& st = out_.states[g->second.index];
+        const StateInfo& st = out_.states[g->index];
         if (!st.key) return nullptr;
         return st.value ? T_.map(st.key, st.value) : T_.set(st.key);
       }
@@ -357,7 +362,10 @@ class BodyChecker {
     if (out_.rounding) return true;
     s_.error(Diag::no_rounding_mode, e.span,
              "this operation rounds to the cent, and the contract declares no rounding mode",
-             "declare one after the contract header: `rounding half_up` (or half_even, down, up)");
+             s_.current_file_ == 0
+                 ? "declare one after the contract header: `rounding half_up` (or half_even, down, up)"
+                 : "a library rounds as the contract that uses it does: declare `rounding half_up` "
+                   "(or half_even, down, up) after the contract header");
     return false;
   }
 
@@ -479,7 +487,8 @@ class BodyChecker {
         {"min", Builtin::min},       {"max", Builtin::max},     {"abs", Builtin::abs},
         {"days", Builtin::days},     {"months", Builtin::months}, {"years", Builtin::years},
         {"date", Builtin::date},     {"now", Builtin::now},     {"pseudonym", Builtin::pseudonym},
-        {"hash", Builtin::hash}};
+        {"hash", Builtin::hash},     {"key", Builtin::key},     {"caller", Builtin::caller},
+        {"sha256", Builtin::sha256}};
     for (auto& [name, b] : kBuiltins)
       if (n == name) return b;
     return std::nullopt;
@@ -494,11 +503,11 @@ class BodyChecker {
   }
 
   const Type* call(Expr& e, const Type* expected) {
-    auto g = s_.globals_.find(e.text);
-    if (g != s_.globals_.end() && g->second.ref == ast::Ref::function && !find_local(e.text)) {
-      const FunctionInfo& f = out_.functions[g->second.index];
+    const Global* g = s_.lookup(e.text);
+    if (g != nullptr && g->ref == ast::Ref::function && !find_local(e.text)) {
+      const FunctionInfo& f = out_.functions[g->index];
       e.ref = ast::Ref::function;
-      e.ref_index = g->second.index;
+      e.ref_index = g->index;
       if (f.is_entry && !in_test_) {
         s_.error(Diag::entry_called, e.name_span,
                  "entry `" + f.name + "` is called by transactions and tests, not by contract code",
@@ -522,8 +531,9 @@ class BodyChecker {
     auto b = builtin_named(e.text);
     if (!b) {
       for (auto& a : e.args) expr(*a);
-      std::string hint;
-      if (s_.type_names_.count(e.text)) hint = "build a record with braces: `" + e.text + " { field: value }`";
+      std::string hint = s_.import_hint(e.text);
+      if (hint.empty() && s_.lookup_type(e.text))
+        hint = "build a record with braces: `" + e.text + " { field: value }`";
       s_.error(Diag::unknown_function, e.name_span, "unknown function `" + e.text + "`", hint);
       return nullptr;
     }
@@ -577,6 +587,38 @@ class BodyChecker {
         a.type = a.kind == ExprKind::hash_lit ? T_.hash() : nullptr;
         return *b == Builtin::pseudonym ? T_.pseudonym() : T_.hash();
       }
+      case Builtin::key: {
+        if (!arity(e, 1)) return nullptr;
+        Expr& a = *e.args[0];
+        if (a.kind != ExprKind::hash_lit) {
+          expr(a);
+          s_.error(Diag::not_constant, a.span, "`key` takes a 0x literal of 64 hex digits",
+                   "a key that signed the transaction is `caller()`; others come in with the call");
+          return nullptr;
+        }
+        a.type = T_.hash();
+        return T_.key();
+      }
+      case Builtin::caller:
+        if (!arity(e, 0)) return nullptr;
+        return T_.key();
+      case Builtin::sha256: {
+        if (!arity(e, 1)) return nullptr;
+        const Type* a = expr(*e.args[0]);
+        if (!a) return nullptr;
+        if (!a->is_value()) {
+          s_.error(Diag::type_mismatch, e.args[0]->span, "`sha256` takes a value, not " + a->name());
+          return nullptr;
+        }
+        if (a->size > runtime::kMaxHashInput) {
+          s_.error(Diag::too_large, e.args[0]->span,
+                   "`sha256` hashes at most " + std::to_string(runtime::kMaxHashInput) +
+                       " bytes; " + a->name() + " is " + std::to_string(a->size),
+                   "hash the parts that identify it, or a record of hashes of its parts");
+          return nullptr;
+        }
+        return T_.hash();
+      }
       default:
         return nullptr;
     }
@@ -592,7 +634,7 @@ class BodyChecker {
       if (e.kind == ExprKind::index && e.args[0]->type && e.args[0]->type->kind != TypeKind::list) return false;
       return mutable_place(*e.args[0], root);
     }
-    root = std::string(s_.source_.slice(e.span));
+    root = std::string(s_.sources_.slice(e.span));
     return false;
   }
 
@@ -620,6 +662,11 @@ class BodyChecker {
       e.ref_index = static_cast<uint32_t>(b);
       return t;
     };
+    if ((r->kind == TypeKind::map || r->kind == TypeKind::set) && (e.text == "first" || e.text == "next")) {
+      const Type* key = r->kind == TypeKind::map ? r->key : r->elem;
+      if (e.text == "first") return args_are({}, "") ? set(Builtin::state_first, T_.option(key)) : nullptr;
+      return args_are({key}, "the key") ? set(Builtin::state_next, T_.option(key)) : nullptr;
+    }
     if (r->kind == TypeKind::map) {
       if (e.text == "get") return args_are({r->key}, "the key") ? set(Builtin::map_get, T_.option(r->elem)) : nullptr;
       if (e.text == "put") return args_are({r->key, r->elem}, "the key and value") ? set(Builtin::map_put, T_.unit()) : nullptr;
@@ -640,8 +687,8 @@ class BodyChecker {
     }
     std::string known;
     switch (r->kind) {
-      case TypeKind::map: known = "get, put, remove, contains"; break;
-      case TypeKind::set: known = "add, remove, contains"; break;
+      case TypeKind::map: known = "get, put, remove, contains, first, next"; break;
+      case TypeKind::set: known = "add, remove, contains, first, next"; break;
       case TypeKind::list: known = "push (and the field len)"; break;
       default: break;
     }
@@ -654,24 +701,24 @@ class BodyChecker {
     Expr& recv = *e.args[0];
     // `Enum.variant`
     if (recv.kind == ExprKind::name && !find_local(recv.text)) {
-      auto t = s_.type_names_.find(recv.text);
-      if (t != s_.type_names_.end()) {
-        if (t->second->kind != TypeKind::enum_) {
+      const Type* named = s_.lookup_type(recv.text);
+      if (named != nullptr) {
+        if (named->kind != TypeKind::enum_) {
           s_.error(Diag::type_mismatch, recv.span, "`" + recv.text + "` is a record type, not a value");
           return nullptr;
         }
-        int tag = t->second->enumeration->find(e.text);
+        int tag = named->enumeration->find(e.text);
         if (tag < 0) {
           std::string all;
-          for (auto& v : t->second->enumeration->variants) all += (all.empty() ? "" : ", ") + v;
+          for (auto& v : named->enumeration->variants) all += (all.empty() ? "" : ", ") + v;
           s_.error(Diag::unknown_variant, e.name_span, "`" + recv.text + "` has no variant `" + e.text + "`",
                    "its variants: " + all);
           return nullptr;
         }
-        recv.type = t->second;
+        recv.type = named;
         e.ref = ast::Ref::variant;
         e.ref_index = static_cast<uint32_t>(tag);
-        return t->second;
+        return named;
       }
     }
     const Type* r = expr(recv);
@@ -735,13 +782,13 @@ class BodyChecker {
   }
 
   const Type* record_literal(Expr& e) {
-    auto t = s_.type_names_.find(e.text);
-    if (t == s_.type_names_.end() || t->second->kind != TypeKind::record) {
+    const Type* rt = s_.lookup_type(e.text);
+    if (rt == nullptr || rt->kind != TypeKind::record) {
       for (auto& i : e.inits) expr(*i.value);
-      s_.error(Diag::unknown_type, e.name_span, "unknown record `" + e.text + "`");
+      s_.error(Diag::unknown_type, e.name_span, "unknown record `" + e.text + "`", s_.import_hint(e.text));
       return nullptr;
     }
-    const RecordInfo& r = *t->second->record;
+    const RecordInfo& r = *rt->record;
     std::vector<bool> given(r.fields.size(), false);
     bool ok = true;
     for (ast::FieldInit& init : e.inits) {
@@ -767,7 +814,7 @@ class BodyChecker {
       s_.error(Diag::missing_field, e.span, "`" + r.name + "` needs every field; missing: " + missing);
       ok = false;
     }
-    return ok ? t->second : nullptr;
+    return ok ? rt : nullptr;
   }
 
   const Type* list_literal(Expr& e, const Type* expected) {
@@ -909,7 +956,7 @@ class BodyChecker {
   }
 
   void record_loop(Span at, uint64_t bound) {
-    LineCol lc = s_.source_.line_col(at.begin);
+    LineCol lc = s_.sources_.unit_line_col(at.begin);
     auto& slot = out_.loop_bounds[{lc.line, lc.column}];
     slot = std::max(slot, bound);
   }
@@ -1023,10 +1070,40 @@ class BodyChecker {
           if (t && t->kind == TypeKind::list) {
             elem = t->elem;
             bound = t->bound;
+          } else if (t && (t->kind == TypeKind::map || t->kind == TypeKind::set)) {
+            // The keys of a state, in key order: as many as its bound at most.
+            elem = t->kind == TypeKind::map ? t->key : t->elem;
+            if (!st.loop_max) {
+              s_.error(Diag::unbounded_loop, st.value->span,
+                       "a loop over a state needs a bound: the state can hold any number of keys",
+                       "visit at most N of them: `for " + st.name.name + " in " +
+                           std::string(s_.sources_.slice(st.value->span)) + " max 100 { ... }`");
+            } else if (expect_type(*st.loop_max, T_.int_(), "the bound after `max`")) {
+              auto n = const_int(*st.loop_max);
+              if (!n) {
+                s_.error(Diag::loop_bound_not_constant, st.loop_max->span,
+                         "the bound after `max` must be a constant, so the loop's cost is known",
+                         "use a number or a `const`");
+              } else if (*n <= 0 || static_cast<uint64_t>(*n) > kMaxValueSize) {
+                s_.error(Diag::too_large, st.loop_max->span,
+                         "the bound after `max` is between 1 and " + std::to_string(kMaxValueSize) +
+                             "; this one is " + std::to_string(*n));
+              } else {
+                bound = static_cast<uint64_t>(*n);
+              }
+            }
           } else if (t) {
-            s_.error(Diag::type_mismatch, st.value->span, "`for` runs over a List or a range, not " + t->name(),
-                     "for example `for line in claim.lines` or `for i in 0..12`");
+            s_.error(Diag::type_mismatch, st.value->span,
+                     "`for` runs over a List, a range or a state, not " + t->name(),
+                     "for example `for line in claim.lines`, `for i in 0..12` or `for k in members max 50`");
           }
+        }
+        if (st.loop_max && !(st.value->type && (st.value->type->kind == TypeKind::map ||
+                                                 st.value->type->kind == TypeKind::set))) {
+          if (!st.range_end) expr(*st.loop_max);
+          s_.error(Diag::type_mismatch, st.loop_max->span,
+                   "`max` bounds a loop over a state; a List or a range has its own bound",
+                   "remove `max ...`");
         }
         record_loop(st.span, bound);
         st.local = declare_local(st.name, elem, false);
@@ -1082,6 +1159,15 @@ class BodyChecker {
         return false;
       case StmtKind::expect:
         return expect(st);
+      case StmtKind::emit: {
+        const Type* t = expr(*st.value);
+        if (t && std::find(out_.events.begin(), out_.events.end(), t) == out_.events.end()) {
+          s_.error(Diag::type_mismatch, st.value->span,
+                   "`emit` takes a value of an event type, not " + t->name(),
+                   "declare one: `event Name { field: Type, ... }`, then `emit Name { field: value }`");
+        }
+        return false;
+      }
       case StmtKind::expr: {
         const Type* t = expr(*st.value);
         if (t && st.value->kind != ExprKind::call && st.value->kind != ExprKind::method) {
@@ -1114,12 +1200,12 @@ class BodyChecker {
       info.compares = true;
       info.op = v.op;
       info.type = t ? v.args[0]->type : nullptr;
-      info.lhs_text = std::string(s_.source_.slice(v.args[0]->span));
-      info.rhs_text = std::string(s_.source_.slice(v.args[1]->span));
+      info.lhs_text = std::string(s_.sources_.slice(v.args[0]->span));
+      info.rhs_text = std::string(s_.sources_.slice(v.args[1]->span));
     } else {
       expect_type(v, T_.bool_(), "an expectation");
       info.type = T_.bool_();
-      info.lhs_text = std::string(s_.source_.slice(v.span));
+      info.lhs_text = std::string(s_.sources_.slice(v.span));
       info.rhs_text = "true";
     }
     out_.expects.push_back(std::move(info));
@@ -1162,7 +1248,11 @@ bool is_constant_expr(const Expr& e) {
       return e.ref == ast::Ref::variant || (e.ref == ast::Ref::field && is_constant_expr(*e.args[0]));
     case ExprKind::call:
       if (e.ref != ast::Ref::builtin) return false;
-      if (e.ref_index == static_cast<uint32_t>(Builtin::now)) return false;
+      // What the host answers is not known when the contract is compiled.
+      if (e.ref_index == static_cast<uint32_t>(Builtin::now) ||
+          e.ref_index == static_cast<uint32_t>(Builtin::caller) ||
+          e.ref_index == static_cast<uint32_t>(Builtin::sha256))
+        return false;
       break;
     case ExprKind::unary:
     case ExprKind::binary:
@@ -1190,6 +1280,7 @@ void Sema::typecheck() {
   for (uint32_t i = 0; i < out.constants.size(); ++i) {
     ConstInfo& c = out.constants[i];
     if (!c.type) continue;
+    enter_file(c.decl->span);
     BodyChecker checker(*this, no_locals, out.types->unit(), false);
     checker.const_limit_ = i;
     ast::Expr& value = *c.decl->value;
@@ -1205,6 +1296,7 @@ void Sema::typecheck() {
     if (!decl) continue;
     TableInfo& info = out.tables[table_index++];
     if (!info.key || !info.value) continue;
+    enter_file(decl->span);
     std::vector<std::pair<Span, std::pair<std::vector<uint8_t>, std::vector<uint8_t>>>> rows;
     if (decl->csv) {
       auto loaded = load_table_csv(*this, *decl, info);
@@ -1239,6 +1331,7 @@ void Sema::typecheck() {
   }
   // Bodies.
   for (FunctionInfo& f : out.functions) {
+    enter_file(f.decl->span);
     BodyChecker checker(*this, f.locals, f.result, false);
     bool ends = checker.body(const_cast<ast::FunctionDecl*>(f.decl)->body);
     if (f.result && f.result != out.types->unit() && !ends) {
@@ -1249,6 +1342,7 @@ void Sema::typecheck() {
     }
   }
   for (TestInfo& t : out.tests) {
+    enter_file(t.decl->span);
     BodyChecker checker(*this, t.locals, out.types->unit(), true);
     checker.body(const_cast<ast::TestDecl*>(t.decl)->body);
   }

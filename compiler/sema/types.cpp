@@ -57,6 +57,7 @@ std::string Type::name() const {
     case TypeKind::code: return "Code";
     case TypeKind::hash: return "Hash";
     case TypeKind::pseudonym: return "Pseudonym";
+    case TypeKind::key: return "Key";
     case TypeKind::record: return record->name;
     case TypeKind::enum_: return enumeration->name;
     case TypeKind::option: return "Option<" + elem->name() + ">";
@@ -91,6 +92,7 @@ TypeTable::TypeTable() {
   code_ = simple(TypeKind::code, 16);
   hash_ = simple(TypeKind::hash, 32);
   pseudonym_ = simple(TypeKind::pseudonym, 32);
+  key_ = simple(TypeKind::key, 32);
   codeset_ = simple(TypeKind::codeset, 0);
 }
 

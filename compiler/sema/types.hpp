@@ -9,7 +9,7 @@
 ///                                        billionths; Date in days since 1970-01-01; enum tag)
 ///   Duration                             16: months, then days
 ///   Code                                 16: the ASCII text, zero padded
-///   Hash, Pseudonym                      32 bytes
+///   Hash, Pseudonym, Key                 32 bytes
 ///   Option<T>                            8 (0 = none, 1 = some) + T
 ///   List<T, N>                           8 (length) + N × T
 ///   record                               its fields in declaration order
@@ -37,6 +37,7 @@ enum class TypeKind : uint8_t {
   code,
   hash,
   pseudonym,
+  key,        ///< A 32-byte Ed25519 public key (`caller()`).
   record,
   enum_,
   option,
@@ -116,6 +117,7 @@ class TypeTable {
   const Type* code() const { return code_; }
   const Type* hash() const { return hash_; }
   const Type* pseudonym() const { return pseudonym_; }
+  const Type* key() const { return key_; }
   const Type* codeset() const { return codeset_; }
   /// Money in `currency` (which must be supported).
   const Type* money(const std::string& currency);
@@ -142,7 +144,7 @@ class TypeTable {
   std::deque<EnumInfo> enums_;
   std::map<std::tuple<int, std::string, const void*, const void*, uint64_t>, const Type*> index_;
   const Type *unit_, *bool_t_, *int_t_, *rate_, *date_, *duration_, *code_, *hash_, *pseudonym_,
-      *codeset_;
+      *key_, *codeset_;
 };
 
 /// Largest size of one value (a parameter block, a list, a record), in bytes. Keeps every

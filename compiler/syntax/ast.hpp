@@ -1,16 +1,18 @@
 #pragma once
 /// \file
-/// The abstract syntax tree of a Covenant contract, as the parser produces it. Every node
+/// The abstract syntax tree of a Covenant contract or library file, as the parser produces it. Every node
 /// carries the `Span` of source text it came from. Literals keep the parts the parser read
 /// (digits, currency, unit); their values and every rule about types are checked by the
 /// semantic passes, which annotate `Expr::type` and the resolution fields marked "sema".
 ///
 /// The grammar, in EBNF (docs/LANGUAGE.md is the reference with the rules):
 ///
-///   contract   = header { setting } { decl } ;
+///   file       = ( header | library ) { setting } { use } { decl } ;
 ///   header     = "contract" ident "version" int ;
+///   library    = "library" ident ;                 (a library has no settings: E0408)
 ///   setting    = "currency" CURRENCY | "rounding" ident ;
-///   decl       = const | table | codes | record | enum | state | function | test ;
+///   use        = "use" "std" "." ident [ "." "{" ident { "," ident } [","] "}" ] ;
+///   decl       = const | table | codes | record | enum | event | state | function | test ;
 ///   const      = "const" ident ":" type "=" expr ;
 ///   table      = "table" ident ":" type "->" type "=" ( "{" [ entry { "," entry } [","] ] "}"
 ///                                                   | "csv" string ) ;
@@ -20,6 +22,7 @@
 ///   record     = "record" ident "{" [ field { "," field } [","] ] "}" ;
 ///   field      = ident ":" type ;
 ///   enum       = "enum" ident "{" ident { "," ident } [","] "}" ;
+///   event      = "event" ident "{" [ field { "," field } [","] ] "}" ;
 ///   state      = "state" ident ":" type ;
 ///   function   = ( "fn" | "entry" ) ident "(" [ param { "," param } ] ")" [ "->" type ] block ;
 ///   param      = ident ":" type ;
@@ -30,12 +33,13 @@
 ///   stmt       = ( "let" | "var" ) ident [ ":" type ] "=" expr
 ///              | place ( "=" | "+=" | "-=" ) expr
 ///              | "if" expr block [ "else" ( block | if-stmt ) ]
-///              | "for" ident "in" ( expr | expr ".." expr ) block
+///              | "for" ident "in" ( expr [ "max" expr ] | expr ".." expr ) block
 ///              | "while" expr block                     (parsed so it can be refused)
 ///              | "match" expr "{" { pattern-arm } "}"    (arms: pattern "=>" block)
 ///              | "require" expr "else" deny
 ///              | deny | "return" [ expr ] | "break" | "continue"
 ///              | "expect" [ "denied" ] expr
+///              | "emit" expr
 ///              | expr ;
 ///   deny       = "deny" "(" [ expr "," ] string ")" ;
 ///   place      = ident { "." ident | "[" expr "]" } ;
@@ -219,7 +223,7 @@ enum class StmtKind : uint8_t {
   var,         ///< `var name [: type] = value`
   assign,      ///< `target = value`, or `target op= value` (op = add or sub).
   if_,         ///< `if cond then_block [else else_block]` (else-if: else_block holds one if_).
-  for_,        ///< `for name in value then_block`, or a range `for name in value..range_end`.
+  for_,        ///< `for name in value [max loop_max] then_block`, or a range `for name in value..range_end`.
   while_,      ///< `while cond then_block`: parsed so that sema can refuse it (E0402).
   match,       ///< `match value { arms }` with block arms.
   require,     ///< `require cond else deny(...)`.
@@ -228,6 +232,7 @@ enum class StmtKind : uint8_t {
   break_,
   continue_,
   expect,      ///< `expect [denied] value` (tests only).
+  emit,        ///< `emit value`: value is a value of an `event` type.
   expr,        ///< An expression evaluated for its effect (calls).
 };
 
@@ -242,6 +247,7 @@ struct Stmt {
   ExprPtr value;                    ///< let/var/assign/for/match/return/expect/expr; deny code.
   ExprPtr cond;                     ///< if/while/require.
   ExprPtr range_end;                ///< for over `value..range_end`.
+  ExprPtr loop_max;                 ///< for over a state: `max loop_max`, the most keys visited.
   Block then_block;                 ///< if/for/while body.
   std::optional<Block> else_block;  ///< if.
   std::vector<MatchArm> arms;       ///< match.
@@ -254,10 +260,11 @@ struct Stmt {
   uint32_t index = 0;               ///< deny/require: deny number; expect: expect number.
 };
 
-/// `contract Name version N` and the settings that follow it.
+/// `contract Name version N` (or `library name`) and the settings that follow it.
 struct Header {
+  bool library = false;   ///< `library name`: a file of declarations for contracts to use.
   Ident name;
-  int64_t version = 0;
+  int64_t version = 0;    ///< 0 for a library.
   Span span;
   std::optional<Ident> currency;  ///< `currency USD`: what plain `Money` means.
   std::optional<Ident> rounding;  ///< `rounding half_up`: the mode of Money × Rate and Money / Int.
@@ -316,6 +323,14 @@ struct EnumDecl {
   Span span;
 };
 
+/// `event Name { field: Type, ... }`: a record type whose values `emit` records in the call's
+/// events (its number is its position among the contract's events).
+struct EventDecl {
+  Ident name;
+  std::vector<FieldDecl> fields;
+  Span span;
+};
+
 struct StateDecl {
   Ident name;
   TypeExpr type;  ///< `Map<K, V>` or `Set<K>`.
@@ -344,13 +359,22 @@ struct TestDecl {
   Span span;
 };
 
-using Decl = std::variant<ConstDecl, TableDecl, CodesDecl, RecordDecl, EnumDecl, StateDecl,
-                          FunctionDecl, TestDecl>;
+using Decl = std::variant<ConstDecl, TableDecl, CodesDecl, RecordDecl, EnumDecl, EventDecl,
+                          StateDecl, FunctionDecl, TestDecl>;
 
-/// A whole contract file.
+/// `use std.name` (every declaration of library `name`) or `use std.name.{A, B}` (those).
+struct UseDecl {
+  Ident library;                             ///< The library's name.
+  std::optional<std::vector<Ident>> names;   ///< The names listed; nullopt for all of them.
+  Span span;
+};
+
+/// A whole contract or library file. After the driver links the libraries a contract uses
+/// (compiler/libraries.hpp), `decls` holds theirs too, before the file's own.
 struct Contract {
   Header header;
-  std::vector<Decl> decls;  ///< In source order.
+  std::vector<UseDecl> uses;  ///< In source order.
+  std::vector<Decl> decls;    ///< In source order.
 };
 
 }  // namespace ast

@@ -32,6 +32,8 @@
 #include <boost/fusion/include/at_c.hpp>
 #include <boost/spirit/home/x3.hpp>
 
+#include "compiler/sources.hpp"
+
 namespace covenant::compiler {
 namespace parser {
 namespace {
@@ -83,12 +85,15 @@ std::string_view word_at(It p, It end) {
   return {p, static_cast<size_t>(e - p)};
 }
 
-constexpr std::array<std::string_view, 38> kKeywords = {
+// `library`, `use` and `event` are not reserved: they mean something only at the start of a
+// file or of a declaration (`library name`, `use std.`, `event Name {`), and `event` is a
+// natural name for a date or a parameter.
+constexpr std::array<std::string_view, 39> kKeywords = {
     "contract", "version", "currency", "rounding", "const",  "table",  "csv",    "codes",
     "record",   "enum",    "state",    "fn",       "entry",  "test",   "let",    "var",
     "if",       "then",    "else",     "for",      "in",     "while",  "match",  "require",
     "deny",     "return",  "break",    "continue", "expect", "denied", "true",   "false",
-    "and",      "or",      "not",      "within",   "some",   "none"};
+    "and",      "or",      "not",      "within",   "some",   "none",   "emit"};
 
 bool is_keyword(std::string_view w) {
   return std::find(kKeywords.begin(), kKeywords.end(), w) != kKeywords.end();
@@ -101,12 +106,27 @@ bool is_decl_keyword(std::string_view w) {
   return std::find(kDecl.begin(), kDecl.end(), w) != kDecl.end();
 }
 
+/// True when a declaration (or a `use`) starts at `p`: a declaration keyword, `use std`, or
+/// `event Name {` (the unreserved words only in those shapes, so `event = ...` in a body is a
+/// statement).
+bool starts_declaration(It p, It end) {
+  std::string_view w = word_at(p, end);
+  if (is_decl_keyword(w)) return true;
+  if (w != "use" && w != "event") return false;
+  It q = skip_trivia(p + w.size(), end);
+  std::string_view next = word_at(q, end);
+  if (w == "use") return next == "std";
+  if (next.empty()) return false;
+  q = skip_trivia(q + next.size(), end);
+  return q != end && *q == '{';
+}
+
 /// Keywords that can only start a statement: statement recovery stops at a line starting
 /// with one even inside unbalanced brackets.
 bool is_stmt_keyword(std::string_view w) {
-  static constexpr std::array<std::string_view, 12> kStmt = {
+  static constexpr std::array<std::string_view, 13> kStmt = {
       "let",  "var",    "for",    "while", "require",  "deny",
-      "return", "break", "continue", "expect", "if", "match"};
+      "return", "break", "continue", "expect", "if", "match", "emit"};
   return std::find(kStmt.begin(), kStmt.end(), w) != kStmt.end();
 }
 
@@ -197,12 +217,15 @@ struct UnclosedBlock {
 /// Everything the grammar's actions and primitives share during one parse.
 struct State {
   State(const SourceFile& src, Diagnostics& d)
-      : source(src), diags(d), base(src.text().data()), end(base + src.text().size()) {}
+      : source(src), diags(d), base(src.text().data()), end(base + src.text().size()),
+        file_base(src.base()) {}
 
   const SourceFile& source;
   Diagnostics& diags;
   It base;
   It end;
+  /// The compilation offset of `base` (source.hpp): every span is in compilation offsets.
+  uint32_t file_base;
   int depth = 0;
   /// Set in the condition of `if`/`while`/`for`/`match`, where `name {` opens the block and
   /// is not a record literal; parentheses, brackets and braces clear it again.
@@ -216,7 +239,9 @@ struct State {
   /// Literal errors already reported: backtracking may lex the same literal twice.
   std::set<std::pair<uint32_t, uint16_t>> soft_seen;
 
-  uint32_t offset(It p) const { return static_cast<uint32_t>(p - base); }
+  uint32_t offset(It p) const { return file_base + static_cast<uint32_t>(p - base); }
+  /// The character at compilation offset `offset` (the inverse of `offset`).
+  It at(uint32_t offset) const { return base + (offset - file_base); }
   Span span(It b, It e) const { return {offset(b), offset(e)}; }
   std::string position(It p) const {
     LineCol lc = source.line_col(offset(p));
@@ -293,7 +318,7 @@ struct State {
     for (const ast::ExprPtr& a : e.args) h = std::max(h, height(*a));
     for (const ast::FieldInit& i : e.inits) h = std::max(h, height(*i.value));
     for (const ast::MatchArm& arm : e.arms) h = std::max(h, height(*arm.value));
-    if (++h > kMaxExprHeight) throw TooDeep{base + e.span.begin, true};
+    if (++h > kMaxExprHeight) throw TooDeep{at(e.span.begin), true};
     heights[&e] = h;
   }
 };
@@ -435,6 +460,24 @@ struct ident_parser : x3::parser<ident_parser> {
   }
 };
 
+/// A library's name: any identifier-shaped word, reserved words included (`library codes`,
+/// `use std.codes`): it names a file, never a value.
+struct word_parser : x3::parser<word_parser> {
+  using attribute_type = ast::Ident;
+
+  template <typename Ctx, typename RCtx, typename Attr>
+  bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, Attr& attr) const {
+    It p = skip_trivia(first, last);
+    std::string_view w = word_at(p, last);
+    if (w.empty()) return false;
+    State& s = state_of(ctx);
+    s.token(p, p + w.size());
+    assign_attr(attr, ast::Ident{std::string(w), s.span(p, p + w.size())});
+    first = p + w.size();
+    return true;
+  }
+};
+
 /// CURRENCY = three upper-case letters (a whole word).
 bool currency_at(It p, It end) {
   return end - p >= 3 && is_upper(p[0]) && is_upper(p[1]) && is_upper(p[2]) &&
@@ -537,7 +580,7 @@ struct number_parser : x3::parser<number_parser> {
     State& s = state_of(ctx);
     ast::ExprPtr e = lex(s, p, last);
     s.token(p, p + (e->span.end - e->span.begin));
-    first = s.base + e->span.end;
+    first = s.at(e->span.end);
     assign_attr(attr, std::move(e));
     return true;
   }
@@ -862,6 +905,11 @@ struct get_info<cp::ident_parser> {
   std::string operator()(cp::ident_parser const&) const { return "a name"; }
 };
 template <>
+struct get_info<cp::word_parser> {
+  using result_type = std::string;
+  std::string operator()(cp::word_parser const&) const { return "a library name"; }
+};
+template <>
 struct get_info<cp::currency_parser> {
   using result_type = std::string;
   std::string operator()(cp::currency_parser const&) const {
@@ -973,8 +1021,12 @@ constexpr kw_parser k_contract{"contract"}, k_version{"version"}, k_currency{"cu
     k_deny{"deny"}, k_return{"return"}, k_break{"break"}, k_continue{"continue"},
     k_expect{"expect"}, k_denied{"denied"}, k_true{"true"}, k_false{"false"}, k_and{"and"},
     k_or{"or"}, k_within{"within"}, k_some{"some"}, k_none{"none"},
-    k_underscore{"_"};
+    k_underscore{"_"}, k_library{"library"}, k_use{"use"}, k_event{"event"}, k_emit{"emit"};
+// Words with a meaning in one place only, not reserved: `std` after `use`, `max` in a loop
+// over a state.
+constexpr kw_parser w_std{"std"}, w_max{"max"};
 constexpr ident_parser ident{};
+constexpr word_parser library_name{};
 constexpr currency_parser currency_code{};
 constexpr string_parser string_tok{};
 constexpr number_parser number{};
@@ -1318,6 +1370,7 @@ x3::rule<struct deny_args_id, DenyParts> const deny_args = "a reason string";
 x3::rule<struct return_id, StmtPtr> const return_stmt = "a statement";
 x3::rule<struct jump_id, StmtPtr> const jump_stmt = "a statement";
 x3::rule<struct expect_id, StmtPtr> const expect_stmt = "a statement";
+x3::rule<struct emit_id, StmtPtr> const emit_stmt = "a statement";
 x3::rule<struct assign_id, StmtPtr> const assign_stmt = "a statement";
 x3::rule<struct place_id, ExprPtr> const place = "a name";
 x3::rule<struct expr_stmt_id, StmtPtr> const expr_stmt = "a statement";
@@ -1329,13 +1382,14 @@ StmtPtr make_stmt(StmtKind kind) {
 }
 
 // stmt = let | if | for | while | match | require | deny | return | break | continue | expect
-//      | place ( "=" | "+=" | "-=" ) expr | expr ;
+//      | emit | place ( "=" | "+=" | "-=" ) expr | expr ;
 // Statements need no separator: one ends where its expression can go no further. An `if` or
 // `match` at the start of a statement is the statement form.
 auto const stmt_def = let_stmt[set_val] | if_stmt[set_val] | for_stmt[set_val] |
                       while_stmt[set_val] | match_stmt[set_val] | require_stmt[set_val] |
                       deny_stmt[set_val] | return_stmt[set_val] | jump_stmt[set_val] |
-                      expect_stmt[set_val] | assign_stmt[set_val] | expr_stmt[set_val];
+                      expect_stmt[set_val] | emit_stmt[set_val] | assign_stmt[set_val] |
+                      expr_stmt[set_val];
 
 // let = ( "let" | "var" ) ident [ ":" type ] "=" expr ;
 auto const let_stmt_def =
@@ -1371,15 +1425,18 @@ auto const if_stmt_def =
                           _val(ctx)->else_block = std::move(b);
                         })]))][set_span];
 
-// for = "for" ident "in" ( expr | expr ".." expr ) block ;
+// for = "for" ident "in" ( expr [ "max" expr ] | expr ".." expr ) block ;
+// (`max` bounds a loop over a state; the checker refuses it on a List or a range)
 auto const for_stmt_def =
-    x3::raw[(k_for > ident > k_in > no_records[expr] > -(t_range > no_records[expr]) > block)[([](auto& ctx) {
+    x3::raw[(k_for > ident > k_in > no_records[expr] > -(t_range > no_records[expr]) >
+             -(w_max > no_records[expr]) > block)[([](auto& ctx) {
       auto& a = _attr(ctx);
       auto st = make_stmt(StmtKind::for_);
       st->name = std::move(at_c<0>(a));
       st->value = std::move(at_c<1>(a));
       if (at_c<2>(a)) st->range_end = std::move(*at_c<2>(a));
-      st->then_block = std::move(at_c<3>(a));
+      if (at_c<3>(a)) st->loop_max = std::move(*at_c<3>(a));
+      st->then_block = std::move(at_c<4>(a));
       _val(ctx) = std::move(st);
     })]][set_span];
 
@@ -1456,6 +1513,13 @@ auto const expect_stmt_def = x3::raw[((k_expect >> x3::matches[k_denied]) > expr
   _val(ctx) = std::move(st);
 })]][set_span];
 
+// emit = "emit" expr ;
+auto const emit_stmt_def = x3::raw[(k_emit > expr)[([](auto& ctx) {
+  auto st = make_stmt(StmtKind::emit);
+  st->value = std::move(_attr(ctx));
+  _val(ctx) = std::move(st);
+})]][set_span];
+
 // assign = place ( "=" | "+=" | "-=" ) expr ;
 auto const assign_stmt_def = x3::raw[((place >> assign_op) > expr)[([](auto& ctx) {
   auto& a = _attr(ctx);
@@ -1502,11 +1566,14 @@ auto const expr_stmt_def = expr[([](auto& ctx) {
 
 BOOST_SPIRIT_DEFINE(stmt, let_stmt, let_kw, if_stmt, for_stmt, while_stmt, match_stmt, stmt_arm,
                     require_stmt, deny_stmt, deny_call, deny_args, return_stmt, jump_stmt,
-                    expect_stmt, assign_stmt, place, expr_stmt)
+                    expect_stmt, emit_stmt, assign_stmt, place, expr_stmt)
 
 // ---- Declarations ----
 
 x3::rule<struct header_id, ast::Header> const header = "a contract header";
+x3::rule<struct library_header_id, ast::Header> const library_header = "a library header";
+x3::rule<struct use_id, ast::UseDecl> const use_decl = "`use`";
+x3::rule<struct event_id, ast::EventDecl> const event_decl = "a declaration";
 x3::rule<struct int_id, int64_t> const int_lit = "a whole number";
 x3::rule<struct setting_id, ast::Header> const settings = "a setting";
 x3::rule<struct decl_id, ast::Decl> const decl = "a declaration";
@@ -1527,6 +1594,20 @@ auto const header_def = x3::raw[(k_contract > ident > k_version > int_lit)[([](a
   _val(ctx).version = at_c<1>(_attr(ctx));
 })]][set_span];
 
+// library = "library" ident ;
+auto const library_header_def = x3::raw[(k_library > library_name)[([](auto& ctx) {
+  _val(ctx).library = true;
+  _val(ctx).name = std::move(_attr(ctx));
+})]][set_span];
+
+// use = "use" "std" "." ident [ "." "{" ident { "," ident } [","] "}" ] ;
+auto const use_decl_def =
+    x3::raw[(k_use > w_std > t_dot > library_name)[([](auto& ctx) { _val(ctx).library = std::move(_attr(ctx)); })] >>
+            -(t_dot > brace[x3::eps[([](auto& ctx) { _val(ctx).names.emplace(); })] >
+                            ident[([](auto& ctx) { _val(ctx).names->push_back(std::move(_attr(ctx))); })] >>
+                            *(t_comma >> ident[([](auto& ctx) { _val(ctx).names->push_back(std::move(_attr(ctx))); })]) >>
+                            -t_comma])][set_span];
+
 // int = digit { digit | "_" } ;   (a number without a unit)
 auto const int_lit_def = number[([](auto& ctx) {
   const ExprPtr& n = _attr(ctx);
@@ -1542,7 +1623,7 @@ auto const settings_def =
        if (_val(ctx).currency) {
          s.diags.report(Diag::syntax_unexpected, _attr(ctx).span,
                         "the currency is already set at " +
-                            s.position(s.base + _val(ctx).currency->span.begin));
+                            s.position(s.at(_val(ctx).currency->span.begin)));
        }
        _val(ctx).currency = std::move(_attr(ctx));
      })] |
@@ -1551,15 +1632,15 @@ auto const settings_def =
         if (_val(ctx).rounding) {
           s.diags.report(Diag::syntax_unexpected, _attr(ctx).span,
                          "the rounding mode is already set at " +
-                             s.position(s.base + _val(ctx).rounding->span.begin));
+                             s.position(s.at(_val(ctx).rounding->span.begin)));
         }
         _val(ctx).rounding = std::move(_attr(ctx));
       })]);
 
-// decl = const | table | codes | record | enum | state | function | test ;
+// decl = const | table | codes | record | enum | event | state | function | test ;
 auto const decl_def = const_decl[set_val] | table_decl[set_val] | codes_decl[set_val] |
-                      record_decl[set_val] | enum_decl[set_val] | state_decl[set_val] |
-                      fn_decl[set_val] | test_decl[set_val];
+                      record_decl[set_val] | enum_decl[set_val] | event_decl[set_val] |
+                      state_decl[set_val] | fn_decl[set_val] | test_decl[set_val];
 
 // const = "const" ident ":" type "=" expr ;
 auto const const_decl_def =
@@ -1636,6 +1717,15 @@ auto const enum_decl_def =
                   *(t_comma >> ident[([](auto& ctx) { _val(ctx).variants.push_back(std::move(_attr(ctx))); })]) >>
                   -t_comma]][set_span];
 
+// event = "event" ident "{" [ field { "," field } [","] ] "}" ;   field = ident ":" type ;
+auto const event_decl_def =
+    x3::raw[(k_event > ident)[([](auto& ctx) { _val(ctx).name = std::move(_attr(ctx)); })] >
+            brace[-((ident > t_colon > type)[([](auto& ctx) {
+                      _val(ctx).fields.push_back({std::move(at_c<0>(_attr(ctx))), std::move(at_c<1>(_attr(ctx)))});
+                    })] %
+                    t_comma) >>
+                  -t_comma]][set_span];
+
 // state = "state" ident ":" type ;
 auto const state_decl_def = x3::raw[(k_state > ident > t_colon > type)[([](auto& ctx) {
   _val(ctx).name = std::move(at_c<0>(_attr(ctx)));
@@ -1661,9 +1751,9 @@ auto const test_decl_def = x3::raw[(k_test > string_tok > block)[([](auto& ctx) 
   _val(ctx).body = std::move(at_c<1>(_attr(ctx)));
 })]][set_span];
 
-BOOST_SPIRIT_DEFINE(header, int_lit, settings, decl, const_decl, table_decl, table_body,
-                    codes_decl, code_pattern, record_decl, enum_decl, state_decl, fn_decl,
-                    test_decl)
+BOOST_SPIRIT_DEFINE(header, library_header, use_decl, int_lit, settings, decl, const_decl,
+                    table_decl, table_body, codes_decl, code_pattern, record_decl, enum_decl,
+                    event_decl, state_decl, fn_decl, test_decl)
 
 // ------------------------------------------------------------------------------------------
 // 4. Recovery and the driver
@@ -1716,7 +1806,7 @@ It skip_statement(It start, It where, It end) {
       }
       It q = skip_blanks(at + 1, end);
       std::string_view w = word_at(q, end);
-      if (is_stmt_keyword(w) || is_decl_keyword(w)) {
+      if (is_stmt_keyword(w) || starts_declaration(q, end)) {
         stop = q;
         return false;
       }
@@ -1743,7 +1833,7 @@ It skip_to_declaration(It p, It end) {
     if (p == end) break;
     ++p;
     It q = skip_blanks(p, end);
-    if (is_decl_keyword(word_at(q, end))) return q;
+    if (starts_declaration(q, end)) return q;
   }
   return end;
 }
@@ -1760,7 +1850,7 @@ bool block_parser::parse(It& first, It const& last, Ctx const& ctx, RCtx&, Attr&
   It p = open + 1;
   for (;;) {
     p = skip_trivia(p, last);
-    if (p == last || is_decl_keyword(word_at(p, last))) {
+    if (p == last || starts_declaration(p, last)) {
       // A declaration keyword never starts a statement: this block was left open.
       throw UnclosedBlock{p, "expected `}` to close the block opened at " + s.position(open)};
     }
@@ -1804,18 +1894,32 @@ class Driver {
     auto ctx = x3::make_context<x3::skipper_tag>(skipper_, state_ctx);
     It p = skip_trivia(s_.base, s_.end);
     p = parse_header(p, ctx, contract.header);
+    bool declared = false;  // a declaration was read: a `use` now comes too late
     while ((p = skip_trivia(p, s_.end)) != s_.end) {
       It start = p;
       s_.heights.clear();
       It resume = nullptr;
       try {
+        if (word_at(p, s_.end) == "use" && starts_declaration(p, s_.end)) {
+          ast::UseDecl u;
+          if (use_decl.parse(p, s_.end, ctx, x3::unused, u)) {
+            if (declared) {
+              s_.diags.report(Diag::syntax_unexpected, u.span,
+                              "`use` comes before the declarations",
+                              "move it up, right after the header and settings");
+            }
+            contract.uses.push_back(std::move(u));
+            continue;
+          }
+        }
         ast::Decl d;
         if (decl.parse(p, s_.end, ctx, x3::unused, d)) {
           contract.decls.push_back(std::move(d));
+          declared = true;
           continue;
         }
         s_.unexpected(start, "a declaration starts with `const`, `table`, `codes`, `record`, "
-                             "`enum`, `state`, `fn`, `entry` or `test`");
+                             "`enum`, `event`, `state`, `fn`, `entry` or `test`");
         resume = skip_to_declaration(start, s_.end);
       } catch (x3::expectation_failure<It> const& e) {
         s_.expected(Diag::syntax_expected, e.where(), e.which());
@@ -1839,22 +1943,25 @@ class Driver {
   /// error's own line is where the next declaration begins; otherwise the next such line.
   It after_error(It start, It where) const {
     It p = skip_trivia(where, s_.end);
-    if (p > start && first_on_line(p, start) && is_decl_keyword(word_at(p, s_.end))) return p;
+    if (p > start && first_on_line(p, start) && starts_declaration(p, s_.end)) return p;
     return skip_to_declaration(std::max(where, start), s_.end);
   }
 
-  /// header and settings; E0106 when the header is missing or garbled.
+  /// header (or library header) and settings; E0106 when the header is missing or garbled.
   template <typename Ctx>
   It parse_header(It p, Ctx const& ctx, ast::Header& h) {
     It start = p;
-    if (word_at(p, s_.end) != "contract") {
+    std::string_view first = word_at(p, s_.end);
+    if (first != "contract" && first != "library") {
       s_.diags.report(Diag::missing_contract_header, s_.span(p, token_end(p, s_.end)),
-                      "expected `contract Name version N` at the start of the file, found " +
-                          describe_token(p, s_.end));
-      return is_decl_keyword(word_at(p, s_.end)) ? p : skip_to_declaration(p, s_.end);
+                      "expected `contract Name version N` or `library name` at the start of "
+                      "the file, found " + describe_token(p, s_.end));
+      return starts_declaration(p, s_.end) ? p : skip_to_declaration(p, s_.end);
     }
     try {
-      if (!header.parse(p, s_.end, ctx, x3::unused, h)) return skip_to_declaration(start, s_.end);
+      bool read = first == "library" ? library_header.parse(p, s_.end, ctx, x3::unused, h)
+                                     : header.parse(p, s_.end, ctx, x3::unused, h);
+      if (!read) return skip_to_declaration(start, s_.end);
     } catch (x3::expectation_failure<It> const& e) {
       s_.expected(Diag::missing_contract_header, e.where(), e.which());
       return after_error(start, e.where());
@@ -1889,14 +1996,21 @@ class Driver {
 
 std::optional<ast::Contract> parse(const SourceFile& source, Diagnostics& diags) {
   if (source.text().size() >= std::numeric_limits<uint32_t>::max()) {
-    diags.report(Diag::too_large, {0, 0}, "the source file is larger than 4 GiB");
+    diags.report(Diag::too_large, {source.base(), source.base()}, "the source file is larger than 4 GiB");
+    return std::nullopt;
+  }
+  // Unit lines (sources.hpp) give each file of a compilation kLinesPerFile line numbers.
+  if (source.line_count() >= kLinesPerFile) {
+    diags.report(Diag::too_large, {source.base(), source.base()},
+                 "the source file has more than " + std::to_string(kLinesPerFile - 1) + " lines",
+                 "split it into a contract and libraries it uses");
     return std::nullopt;
   }
   try {
     return parser::Driver(source, diags).run();
   } catch (const std::exception& e) {
     // Only allocation failure can get here; the grammar's own exceptions are all caught.
-    diags.report(Diag::internal, {0, 0}, std::string("the parser failed: ") + e.what());
+    diags.report(Diag::internal, {source.base(), source.base()}, std::string("the parser failed: ") + e.what());
     return std::nullopt;
   }
 }

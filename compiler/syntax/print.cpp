@@ -48,9 +48,20 @@ class Printer {
 
   void contract(const Contract& c) {
     const Header& h = c.header;
-    line(0, "contract " + h.name.name + " version " + std::to_string(h.version), h.span);
+    line(0, h.library ? "library " + h.name.name
+                      : "contract " + h.name.name + " version " + std::to_string(h.version),
+         h.span);
     if (h.currency) line(1, "currency " + h.currency->name, h.currency->span);
     if (h.rounding) line(1, "rounding " + h.rounding->name, h.rounding->span);
+    for (const UseDecl& u : c.uses) {
+      std::string text = "use std." + u.library.name;
+      if (u.names) {
+        text += ".{";
+        for (size_t i = 0; i < u.names->size(); ++i) text += (i ? ", " : "") + (*u.names)[i].name;
+        text += "}";
+      }
+      line(1, text, u.span);
+    }
     for (const Decl& d : c.decls) std::visit([this](const auto& x) { decl(x); }, d);
   }
 
@@ -97,6 +108,10 @@ class Printer {
   void decl(const EnumDecl& d) {
     line(1, "enum " + d.name.name, d.span);
     for (const Ident& v : d.variants) line(2, "variant " + v.name, v.span);
+  }
+  void decl(const EventDecl& d) {
+    line(1, "event " + d.name.name, d.span);
+    for (const FieldDecl& f : d.fields) line(2, "field " + f.name.name + ": " + type_text(f.type), join(f.name.span, f.type.span));
   }
   void decl(const StateDecl& d) {
     line(1, "state " + d.name.name, d.span);
@@ -162,6 +177,10 @@ class Printer {
         line(depth, "for " + s.name.name, s.span);
         expr(depth + 1, *s.value);
         if (s.range_end) expr(depth + 1, *s.range_end);
+        if (s.loop_max) {
+          line(depth + 1, "max", s.loop_max->span);
+          expr(depth + 2, *s.loop_max);
+        }
         block(depth + 1, s.then_block);
         return;
       case StmtKind::while_:
@@ -191,6 +210,10 @@ class Printer {
       case StmtKind::continue_: line(depth, "continue", s.span); return;
       case StmtKind::expect:
         line(depth, s.expect_denied ? "expect denied" : "expect", s.span);
+        expr(depth + 1, *s.value);
+        return;
+      case StmtKind::emit:
+        line(depth, "emit", s.span);
         expr(depth + 1, *s.value);
         return;
       case StmtKind::expr:

@@ -1,9 +1,11 @@
 // The differential test: every contract of the corpus (tests/compiler/differential/*.cvn and
 // contracts/examples/*.cvn) is compiled to a module and run on the VM, and the same calls are
 // evaluated by the reference evaluator (evaluator.hpp) over the checked AST. Over random,
-// edge-heavy inputs, with the state carried from call to call, both must agree on every
-// result, denial and fault (kind and source location) and on the state afterwards; and no
-// call may use more gas than the packager's static bound for its entry.
+// edge-heavy inputs (sometimes with garbage in the bytes no reading depends on) and callers,
+// with the state carried from call to call, both must agree on every result, denial and
+// fault (kind and source location), on the events emitted and on the state afterwards; and
+// no call may use more gas than the packager's static bound for its entry. Corpus contracts
+// may `use` the test libraries of tests/compiler/libraries/ as well as the standard library.
 
 #include <doctest/doctest.h>
 
@@ -89,7 +91,9 @@ VmResult from_vm(const vm::Outcome& o, std::span<const uint8_t> output) {
   VmResult r;
   if (!o.ok()) {
     uint64_t kind = runtime::fault_code_kind(o.fault->code);
-    if (o.fault->kind == vm::FaultKind::abort && kind >= 1 && kind <= 5) {
+    // Contract faults, and host errors (events past the limit), which carry no location.
+    if (o.fault->kind == vm::FaultKind::abort &&
+        ((kind >= 1 && kind <= 5) || kind == static_cast<uint64_t>(runtime::FaultKind::host_error))) {
       r.outcome.kind = EvalOutcome::Kind::fault;
       r.outcome.fault = static_cast<runtime::FaultKind>(kind);
       r.outcome.line = runtime::fault_code_line(o.fault->code);
@@ -156,6 +160,7 @@ void run_contract(const fs::path& path, bool required, Totals& totals) {
   compiler::Diagnostics diags;
   compiler::CompileRequest request;
   request.base_dir = path.parent_path();
+  request.library_dirs = {fs::path(COVENANT_SOURCE_DIR) / "tests/compiler/libraries"};
   compiler::Compilation comp = compiler::compile(source, request, diags);
   if (diags.has_errors() || !comp.packaged) {
     std::string why = compiler::render_all(source, diags);
@@ -195,6 +200,7 @@ void run_contract(const fs::path& path, bool required, Totals& totals) {
     REQUIRE(entry != nullptr);
     std::vector<uint8_t> params = gen.params(f);
     int64_t today = gen.today();
+    runtime::CallerKey caller = gen.caller();
     uint64_t bound = comp.packaged->gas_bound.at(f.name);
 
     vm::Limits limits;
@@ -205,13 +211,14 @@ void run_contract(const fs::path& path, bool required, Totals& totals) {
     runtime::CallContext context;
     context.state = &vm_state;
     context.today = today;
+    context.caller = caller;
     uint64_t mark = vm_state.checkpoint();
     vm::Outcome o = machine.run(*program, entry->slot, params, limits, &context);
     VmResult vm_result = from_vm(o, machine.output());
     if (!(o.ok() && o.r0 == 0)) vm_state.rollback(mark);
     vm_state.commit();
 
-    EvalOutcome ev = compiler::testing::evaluate(checked, f.name, params, ev_state, today);
+    EvalOutcome ev = compiler::testing::evaluate(checked, f.name, params, ev_state, today, caller);
     ev_state.commit();
 
     ++totals.calls;
@@ -220,7 +227,8 @@ void run_contract(const fs::path& path, bool required, Totals& totals) {
       switch (ev.kind) {
         case EvalOutcome::Kind::ok:
           agree = compiler::testing::canonical_bytes(f.result, vm_result.outcome.result) ==
-                  compiler::testing::canonical_bytes(f.result, ev.result);
+                      compiler::testing::canonical_bytes(f.result, ev.result) &&
+                  context.events == ev.events;
           break;
         case EvalOutcome::Kind::denied:
           agree = vm_result.outcome.deny == ev.deny;
@@ -252,7 +260,8 @@ void run_contract(const fs::path& path, bool required, Totals& totals) {
     std::ostringstream msg;
     msg << "disagreement in " << path.filename().string() << " call #" << n << ", entry " << f.name
         << " (today " << today << ")\n  input: " << input_json(abi_entry, params) << "\n  vm:        " << vm_text
-        << " (gas " << o.gas_used << " of bound " << bound << ")\n  evaluator: " << ev.describe() << "\n";
+        << " (gas " << o.gas_used << " of bound " << bound << ", " << context.events.size()
+        << " events)\n  evaluator: " << ev.describe() << " (" << ev.events.size() << " events)\n";
     if (!states_agree) msg << "states differ; vm:\n" << describe_state(vm_st) << "evaluator:\n" << describe_state(ev_st);
     FAIL_CHECK(msg.str());
     // Carry on from one state so the next calls still compare meaningfully.

@@ -1,5 +1,8 @@
 #include "tests/compiler/evaluator.hpp"
 
+#include <openssl/sha.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -36,6 +39,7 @@ void write_word(uint8_t* p, int64_t v) {
 struct FaultSignal {
   FaultKind kind;
   Span span;
+  bool located = true;  // false for a host_error, which carries no location
 };
 
 struct DenySignal {
@@ -201,12 +205,38 @@ std::vector<uint8_t> bytes_of(const Val& v, const Type* t) {
 
 bool truth(const Val& v) { return v.w != 0; }
 
+// Whether every list reachable in the value of `t` at `p` (through present options, list
+// elements within the length and record fields) holds at most its maximum: compiled code
+// faults `invalid_input` on one that does not when it reads the value's canonical bytes.
+bool well_formed(const Type* t, const uint8_t* p) {
+  switch (t->kind) {
+    case TypeKind::option:
+      return read_word(p) == 0 || well_formed(t->elem, p + 8);
+    case TypeKind::list: {
+      auto len = static_cast<uint64_t>(read_word(p));
+      if (len > t->bound) return false;
+      for (uint64_t i = 0; i < len; ++i)
+        if (!well_formed(t->elem, p + 8 + i * t->elem->size)) return false;
+      return true;
+    }
+    case TypeKind::record:
+      for (const FieldInfo& f : t->record->fields)
+        if (!well_formed(f.type, p + f.offset)) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
 // ---- the evaluator ------------------------------------------------------------------------
 
 class Evaluator {
  public:
-  Evaluator(const Checked& c, runtime::MemoryState& state, int64_t today)
-      : C_(c), state_(state), today_(today), mode_(c.rounding.value_or(Rounding::half_up)) {}
+  Evaluator(const Checked& c, runtime::MemoryState& state, int64_t today, const runtime::CallerKey& caller)
+      : C_(c), state_(state), today_(today), caller_(caller), mode_(c.rounding.value_or(Rounding::half_up)) {}
+
+  /// The events emitted so far.
+  std::vector<runtime::Event> events;
 
   // Runs `f` on the parameter block `args`; its result bytes. Throws DenySignal/FaultSignal.
   std::vector<uint8_t> call(const FunctionInfo& f, const Buffer& args) {
@@ -305,6 +335,14 @@ class Evaluator {
         return Flow::cont;
       case StmtKind::expect:
         return Flow::next;  // tests only; entries hold none
+      case StmtKind::emit: {
+        const Type* t = st.value->type;
+        std::vector<uint8_t> data = canonical_value(expr(*st.value), t, st.span);
+        if (events.size() >= runtime::kMaxEvents) throw FaultSignal{FaultKind::host_error, st.span, false};
+        auto index = static_cast<uint32_t>(std::find(C_.events.begin(), C_.events.end(), t) - C_.events.begin());
+        events.push_back(runtime::Event{index, std::move(data)});
+        return Flow::next;
+      }
       case StmtKind::expr:
         expr(*st.value);
         return Flow::next;
@@ -312,9 +350,34 @@ class Evaluator {
     return Flow::next;
   }
 
+  // The canonical bytes of value `v` of type `t` (canonical_bytes), faulting at `at` as
+  // compiled code does when a list in it is longer than its maximum.
+  std::vector<uint8_t> canonical_value(const Val& v, const Type* t, Span at) {
+    std::vector<uint8_t> bytes = bytes_of(v, t);
+    if (!well_formed(t, bytes.data())) fault(FaultKind::invalid_input, at);
+    return canonical_bytes(t, bytes);
+  }
+
   Flow for_loop(const Stmt& st) {
     const Type* elem = (*frame_->locals)[st.local].type;
     Loc& var = slot(st.local);
+    if (st.value->type->kind == TypeKind::map || st.value->type->kind == TypeKind::set) {
+      // At most the bound's number of keys, each the first after the one visited last.
+      const StateInfo& state = C_.states[st.value->ref_index];
+      LineCol lc = C_.sources->unit_line_col(st.span.begin);
+      uint64_t bound = C_.loop_bounds.at({lc.line, lc.column});
+      for (uint64_t i = 0; i < bound; ++i) {
+        std::vector<uint8_t> current(var.data(), var.data() + elem->size);
+        auto next = i == 0 ? state_.next(state.id, std::nullopt)
+                           : state_.next(state.id, std::span<const uint8_t>(current));
+        if (!next) break;
+        std::memcpy(var.data(), next->data(), elem->size);
+        Flow f = block(st.then_block);
+        if (f == Flow::brk) break;
+        if (f == Flow::ret) return f;
+      }
+      return Flow::next;
+    }
     if (st.range_end) {
       int64_t lo = expr(*st.value).w;
       int64_t hi = expr(*st.range_end).w;
@@ -546,7 +609,7 @@ class Evaluator {
         return word(0);
       }
       const StateInfo& st = C_.states[r.ref_index];
-      std::vector<uint8_t> key = bytes_of(expr(l), st.key);
+      std::vector<uint8_t> key = canonical_value(expr(l), st.key, e.span);
       return word(state_.has(st.id, key) ? 1 : 0);
     }
     Val a = expr(l);
@@ -655,10 +718,22 @@ class Evaluator {
       case Builtin::now:
         return word(today_);
       case Builtin::pseudonym:
-      case Builtin::hash: {
+      case Builtin::hash:
+      case Builtin::key: {
         auto h = hash_literal_bytes(*e.args[0]);
         Val out = fresh(32);
         std::memcpy(out.buf->data(), h.data(), 32);
+        return out;
+      }
+      case Builtin::caller: {
+        Val out = fresh(32);
+        std::memcpy(out.buf->data(), caller_.data(), 32);
+        return out;
+      }
+      case Builtin::sha256: {
+        std::vector<uint8_t> data = canonical_value(expr(*e.args[0]), e.args[0]->type, e.span);
+        Val out = fresh(32);
+        SHA256(data.data(), data.size(), out.buf->data());
         return out;
       }
       default:
@@ -683,7 +758,22 @@ class Evaluator {
       return word(0);
     }
     const StateInfo& st = C_.states[e.args[0]->ref_index];
-    std::vector<uint8_t> key = bytes_of(expr(*e.args[1]), st.key);
+    if (b == Builtin::state_first || b == Builtin::state_next) {
+      std::optional<std::vector<uint8_t>> found;
+      if (b == Builtin::state_first) {
+        found = state_.next(st.id, std::nullopt);
+      } else {
+        std::vector<uint8_t> after = canonical_value(expr(*e.args[1]), st.key, e.span);
+        found = state_.next(st.id, std::span<const uint8_t>(after));
+      }
+      Val opt = fresh(8 + st.key->size);
+      if (found) {
+        write_word(opt.buf->data(), 1);
+        std::memcpy(opt.buf->data() + 8, found->data(), st.key->size);
+      }
+      return opt;
+    }
+    std::vector<uint8_t> key = canonical_value(expr(*e.args[1]), st.key, e.span);
     switch (b) {
       case Builtin::map_get: {
         Val opt = fresh(8 + st.value->size);
@@ -754,6 +844,7 @@ class Evaluator {
   const Checked& C_;
   runtime::MemoryState& state_;
   int64_t today_;
+  runtime::CallerKey caller_;
   Rounding mode_;
   Frame* frame_ = nullptr;
 };
@@ -803,15 +894,16 @@ std::string EvalOutcome::describe() const {
 }
 
 EvalOutcome evaluate(const Checked& checked, const std::string& entry, std::span<const uint8_t> params,
-                     runtime::MemoryState& state, int64_t today) {
+                     runtime::MemoryState& state, int64_t today, const runtime::CallerKey& caller) {
   EvalOutcome out;
   const FunctionInfo* f = checked.find_function(entry);
   uint64_t mark = state.checkpoint();
-  Evaluator ev(checked, state, today);
+  Evaluator ev(checked, state, today, caller);
   auto args = std::make_shared<std::vector<uint8_t>>(params.begin(), params.end());
   try {
     out.result = ev.call(*f, args);
     out.kind = EvalOutcome::Kind::ok;
+    out.events = std::move(ev.events);
   } catch (const DenySignal& d) {
     state.rollback(mark);
     out.kind = EvalOutcome::Kind::denied;
@@ -820,9 +912,11 @@ EvalOutcome evaluate(const Checked& checked, const std::string& entry, std::span
     state.rollback(mark);
     out.kind = EvalOutcome::Kind::fault;
     out.fault = s.kind;
-    LineCol lc = checked.source->line_col(s.span.begin);
-    out.line = lc.line;
-    out.column = lc.column;
+    if (s.located) {
+      LineCol lc = checked.sources->unit_line_col(s.span.begin);
+      out.line = lc.line;
+      out.column = lc.column;
+    }
   }
   return out;
 }

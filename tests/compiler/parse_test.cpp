@@ -514,21 +514,21 @@ TEST_CASE("E0101: unexpected input") {
         " 2 | let x = 1\n"
         "   | ^~~\n"
         "   = hint: a declaration starts with `const`, `table`, `codes`, `record`, `enum`, "
-        "`state`, `fn`, `entry` or `test`\n"
+        "`event`, `state`, `fn`, `entry` or `test`\n"
         "1 error\n");
   CHECK(errors(std::string(kHeader) + "const x: T = a < b < c\n") ==
         "t.cvn:2:20: error[E0101]: unexpected `<`\n"
         " 2 | const x: T = a < b < c\n"
         "   |                    ^\n"
         "   = hint: a declaration starts with `const`, `table`, `codes`, `record`, `enum`, "
-        "`state`, `fn`, `entry` or `test`\n"
+        "`event`, `state`, `fn`, `entry` or `test`\n"
         "1 error\n");
   CHECK(errors(std::string(kHeader) + "\x01") ==
         "t.cvn:2:1: error[E0101]: unexpected byte 0x01\n"
         " 2 | \x01\n"
         "   | ^\n"
         "   = hint: a declaration starts with `const`, `table`, `codes`, `record`, `enum`, "
-        "`state`, `fn`, `entry` or `test`\n"
+        "`event`, `state`, `fn`, `entry` or `test`\n"
         "1 error\n");
   CHECK(errors(std::string(kHeader) + "currency USD currency EUR\n") ==
         "t.cvn:2:23: error[E0101]: the currency is already set at 2:10\n"
@@ -629,13 +629,15 @@ TEST_CASE("E0105: malformed literals") {
 
 TEST_CASE("E0106: missing or garbled header") {
   CHECK(errors("const x: Int = 1\n") ==
-        "t.cvn:1:1: error[E0106]: expected `contract Name version N` at the start of the file, "
+        "t.cvn:1:1: error[E0106]: expected `contract Name version N` or `library name` at the start "
+        "of the file, "
         "found `const`\n"
         " 1 | const x: Int = 1\n"
         "   | ^~~~~\n"
         "1 error\n");
   CHECK(errors("") ==
-        "t.cvn:1:1: error[E0106]: expected `contract Name version N` at the start of the file, "
+        "t.cvn:1:1: error[E0106]: expected `contract Name version N` or `library name` at the start "
+        "of the file, "
         "found end of file\n"
         " 1 | \n"
         "   | ^\n"
@@ -845,3 +847,52 @@ TEST_CASE("a 500-line contract parses quickly") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("libraries, uses, events, emit and loops over a state") {
+  Parsed lib("library codes\nuse std.money\nuse std.dates.{age, Period,}\n\nfn f(event: Date) -> Date {\n"
+             "  return event\n}\n");
+  INFO(lib.errors());
+  REQUIRE(lib.contract.has_value());
+  CHECK(without_spans(lib.dump(), 0) ==
+        "library codes\n"
+        "  use std.money\n"
+        "  use std.dates.{age, Period}\n"
+        "  fn f\n"
+        "    param event: Date\n"
+        "    result Date\n"
+        "    block\n"
+        "      return\n"
+        "        name event\n");
+  CHECK(without_spans(dump("event Paid { claim: Hash, amount: Int, }\n"), 0) ==
+        "  event Paid\n"
+        "    field claim: Hash\n"
+        "    field amount: Int\n");
+  CHECK(stmts("emit Paid { claim: h, amount: 1 }\nfor k in seen max limit {\n  event = k\n}") ==
+        "emit\n"
+        "  record Paid\n"
+        "    init claim\n"
+        "      name h\n"
+        "    init amount\n"
+        "      int 1\n"
+        "for k\n"
+        "  name seen\n"
+        "  max\n"
+        "    name limit\n"
+        "  block\n"
+        "    assign =\n"
+        "      name event\n"
+        "      name k\n");
+  // `emit` is reserved; `event`, `use` and `library` are not.
+  CHECK(errors(std::string(kHeader) + "const emit: Int = 1\n").find("found the reserved word `emit`") !=
+        std::string::npos);
+  CHECK(without_spans(dump("const use: Int = 1\nconst library: Int = 2\n"), 0) ==
+        "  const use\n    type Int\n    int 1\n  const library\n    type Int\n    int 2\n");
+}
+
+TEST_CASE("a block left open before `use` or `event Name {` ends there") {
+  CHECK(errors(std::string(kHeader) + "fn f() {\n  let x = 1\nevent Paid { a: Int }\n") ==
+        "t.cvn:4:1: error[E0102]: expected `}` to close the block opened at 2:8\n"
+        " 4 | event Paid { a: Int }\n"
+        "   | ^~~~~\n"
+        "1 error\n");
+}

@@ -143,7 +143,8 @@ void ValueGen::harvest(const ast::Expr& e) {
       break;
     case ast::ExprKind::call:
       if (e.ref == ast::Ref::builtin && (e.ref_index == static_cast<uint32_t>(Builtin::pseudonym) ||
-                                         e.ref_index == static_cast<uint32_t>(Builtin::hash))) {
+                                         e.ref_index == static_cast<uint32_t>(Builtin::hash) ||
+                                         e.ref_index == static_cast<uint32_t>(Builtin::key))) {
         hashes_.push_back(hash_literal_bytes(*e.args[0]));
         return;
       }
@@ -270,7 +271,8 @@ void ValueGen::value(const Type* t, uint8_t* out) {
       return;
     }
     case TypeKind::hash:
-    case TypeKind::pseudonym: {
+    case TypeKind::pseudonym:
+    case TypeKind::key: {
       if (chance(85)) {
         std::memcpy(out, pick(hashes_).data(), 32);
       } else {
@@ -302,14 +304,47 @@ void ValueGen::value(const Type* t, uint8_t* out) {
   }
 }
 
+// Fills the bytes of the value at `at` that no reading depends on with random bytes.
+void ValueGen::dirty(const Type* t, uint8_t* at) {
+  switch (t->kind) {
+    case TypeKind::option:
+      if (read_word(at) == 0) {
+        for (uint32_t i = 0; i < t->elem->size; ++i) at[8 + i] = static_cast<uint8_t>(rng_());
+      } else {
+        dirty(t->elem, at + 8);
+      }
+      return;
+    case TypeKind::list: {
+      auto len = static_cast<uint64_t>(read_word(at));
+      for (uint64_t i = 0; i < len; ++i) dirty(t->elem, at + 8 + i * t->elem->size);
+      for (uint64_t i = 8 + len * t->elem->size; i < t->size; ++i) at[i] = static_cast<uint8_t>(rng_());
+      return;
+    }
+    case TypeKind::record:
+      for (const FieldInfo& f : t->record->fields) dirty(f.type, at + f.offset);
+      return;
+    default:
+      return;
+  }
+}
+
 std::vector<uint8_t> ValueGen::params(const FunctionInfo& f) {
   std::vector<uint8_t> block(f.param_size, 0);
   size_t off = 0;
+  bool garbage = chance(20);
   for (const Type* p : f.params) {
     value(p, block.data() + off);
+    if (garbage) dirty(p, block.data() + off);
     off += p->size;
   }
   return block;
+}
+
+std::array<uint8_t, 32> ValueGen::caller() {
+  std::array<uint8_t, 32> key{};
+  if (chance(25)) return key;
+  std::memcpy(key.data(), pick(hashes_).data(), 32);
+  return key;
 }
 
 }  // namespace covenant::compiler::testing

@@ -24,11 +24,16 @@ class ValueGen {
   /// `checked` and its AST must outlive the generator.
   ValueGen(const Checked& checked, uint64_t seed);
 
-  /// A parameter block of `f` (its param_size bytes): every parameter a random value.
+  /// A parameter block of `f` (its param_size bytes): every parameter a random value. In
+  /// about one block of five the bytes no reading depends on (a `none` payload, list slots
+  /// past the length) hold garbage, as a caller may send them: results, state, hashes and
+  /// events must not depend on them.
   std::vector<uint8_t> params(const FunctionInfo& f);
   /// Writes a random value of `type` (type->size bytes) at `out`. Unused bytes (a `none`
   /// payload, list elements past the length) are zero.
   void value(const Type* type, uint8_t* out);
+  /// The key `caller()` returns for a call: mostly one of a few keys (all zero among them).
+  std::array<uint8_t, 32> caller();
   /// A random transaction date (days since 1970-01-01) for `now()`: mostly near the
   /// literals of the contract, sometimes at the ends of the valid range.
   int64_t today();
@@ -50,6 +55,7 @@ class ValueGen {
   int64_t date_value();
   int64_t duration_part();
   std::array<uint8_t, 16> code_value();
+  void dirty(const Type* type, uint8_t* at);
 
   const Checked& C_;
   std::mt19937_64 rng_;

@@ -2,7 +2,8 @@
 // to a contract, whose dump is deterministic, or yield at least one syntax diagnostic whose span
 // lies inside the text; parsing never throws, crashes or recurses without bound. A contract
 // that parses goes through the semantic passes, and one that passes them through the whole
-// compiler: the result is always either a module or diagnostics, never both, never neither.
+// compiler (which links the standard library it `use`s): the result is always either a module
+// or diagnostics, never both, never neither, and every diagnostic lies in a file compiled.
 // Violations trap, so libFuzzer (and the replay) report them as crashes.
 
 #include <cstddef>
@@ -56,6 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Diagnostics build_diags;
       Compilation built = compile(source, CompileRequest{}, build_diags);
       PARSER_FUZZ_CHECK(built.bytes.empty() == build_diags.has_errors());
+      for (const Diagnostic& d : build_diags.all())
+        PARSER_FUZZ_CHECK(built.sources && built.sources->file_of(d.span.begin).contains(d.span.begin));
     }
   }
   return 0;

@@ -147,3 +147,36 @@ TEST_CASE("json_string escapes quotes, backslashes and non-printable bytes") {
   CHECK(days_from_civil(1970, 1, 1) == 0);
   CHECK(days_from_civil(2027, 3, 1) == 20878);
 }
+
+TEST_CASE("events and keys: declared events render by name, keys as hex") {
+  const std::string abi_text = R"({"contract":"Split","version":1,
+    "entries":[{"name":"release","params":[{"name":"payee","type":"Key"}],"result":"Key"}],
+    "records":[],"enums":[],
+    "events":[{"name":"Released","index":0,"fields":[{"name":"payee","type":"Key"},
+                                                     {"name":"amount","type":"Money<EUR>"}]}]})";
+  auto parsed = Abi::parse(abi_text);
+  REQUIRE_MESSAGE(parsed.has_value(), (parsed.has_value() ? "" : parsed.error()));
+  const Abi& abi = *parsed;
+  REQUIRE(abi.events().size() == 1);
+  CHECK(abi.events()[0].type->size == 40);
+  CHECK(abi.type_named("Released") == nullptr);  // an event is not a type
+  const AbiEntry* release = abi.find("release");
+  REQUIRE(release != nullptr);
+  CHECK(release->params[0].type->kind == AbiKind::key);
+  const std::string key(64, 'a');
+  auto block = encode_params(*release, "{\"payee\":\"" + key + "\"}");
+  REQUIRE(block.has_value());
+  CHECK(value_json(*release->result, *block) == "\"" + key + "\"");
+
+  std::vector<uint8_t> data(*block);
+  data.resize(40, 0);
+  data[32] = 0xe8;  // 1000 cents
+  data[33] = 0x03;
+  CHECK(abi.event_json(0, data) ==
+        "{\"event\":\"Released\",\"data\":{\"payee\":\"" + key + "\",\"amount\":\"10.00 EUR\"}}");
+  CHECK(abi.event_json(3, {data.data(), 2}) == "{\"event\":3,\"data\":\"aaaa\"}");
+
+  // The events member is optional, but when present it must be well formed.
+  CHECK(parse_error(R"({"contract":"S","version":1,"entries":[],"records":[],"enums":[],
+    "events":[{"name":"E","index":4,"fields":[]}]})") == "invalid ABI: events[0].index: expected 0");
+}

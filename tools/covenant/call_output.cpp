@@ -1,7 +1,6 @@
 #include "tools/covenant/call_output.hpp"
 
 #include "tools/covenant/json.hpp"
-#include "vm/hex.hpp"
 
 namespace covenant::cli {
 
@@ -32,12 +31,8 @@ std::string outcome_json_open(const runtime::LoadedContract& contract, const run
   text += ",\"gas_used\":" + std::to_string(outcome.gas_used);
   if (!events.empty()) {
     text += ",\"events\":[";
-    for (size_t i = 0; i < events.size(); ++i) {
-      text += (i ? "," : "") + JsonObject()
-                                   .num("event", events[i].index)
-                                   .str("data", to_hex(events[i].data))
-                                   .text();
-    }
+    for (size_t i = 0; i < events.size(); ++i)
+      text += (i ? "," : "") + contract.abi().event_json(events[i].index, events[i].data);
     text += "]";
   }
   return text;

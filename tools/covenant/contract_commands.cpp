@@ -149,7 +149,7 @@ int run_test(const TestOptions& o) {
     ++failed;
     std::printf("FAIL  %s\n", name.c_str());
     if (out.status == runtime::CallStatus::denied) {
-      std::printf("      denied at %s:%u:%u: %s\n", o.input.c_str(), out.line, out.column,
+      std::printf("      denied at %s: %s\n", runtime::outcome_location(*contract, out).c_str(),
                   out.reason.c_str());
       continue;
     }

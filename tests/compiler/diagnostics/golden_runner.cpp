@@ -12,7 +12,11 @@
 /// rewritten otherwise. The contract is compiled in-process exactly as `covenant check` does
 /// (a full build, LLVM included, so that back-end failures surface too) under the source
 /// name "diagnostics/NAME.cvn", which keeps absolute paths out of the expected output; CSV
-/// tables are looked up in DIR.
+/// tables are looked up in DIR, and `use std.NAME` finds the test libraries of
+/// DIR/../libraries (shown as "libraries/NAME.cvn") before the standard library.
+///
+/// The coverage check exempts the ids of the compiler's own failures (E09xx): no contract
+/// should trigger one, and one that does is a bug to fix, not a case to keep.
 
 #include <algorithm>
 #include <cstdio>
@@ -99,6 +103,7 @@ std::optional<std::string> render_case(const fs::path& dir, const std::string& n
   CompileRequest request;
   request.base_dir = dir;
   request.emit = Emit::module;
+  request.library_dirs = {dir / ".." / "libraries"};
   Diagnostics diags;
   covenant::compiler::compile(source, request, diags);
   return covenant::compiler::render_all(source, diags);
@@ -173,6 +178,7 @@ int run_coverage(const fs::path& dir) {
   }
   std::string missing;
   for (const auto& info : covenant::compiler::all_diagnostics()) {
+    if (info.id.starts_with("E09")) continue;
     if (!shown.count(std::string(info.id)))
       missing += (missing.empty() ? "" : ", ") + std::string(info.id);
   }
@@ -181,8 +187,7 @@ int run_coverage(const fs::path& dir) {
                        " (add tests/compiler/diagnostics/<ID>_<name>.cvn and its .out)");
   for (const std::string& p : problems) std::printf("FAIL coverage: %s\n", p.c_str());
   if (!problems.empty()) return 1;
-  std::printf("PASS coverage: all %zu diagnostic ids have a golden case\n",
-              covenant::compiler::all_diagnostics().size());
+  std::printf("PASS coverage: every diagnostic id a contract can trigger (all but E09xx) has a golden case\n");
   return 0;
 }
 
