@@ -34,6 +34,8 @@ Expected<Receipt, DecodeError> decode_receipt_at(std::span<const uint8_t> bytes,
   receipt.gas_used = *gas;
   COVENANT_TRY_READ(write_set, r.take_array<32>("write-set hash"));
   receipt.write_set_hash = *write_set;
+  COVENANT_TRY_READ(read_set, r.take_array<32>("read-set hash"));
+  receipt.read_set_hash = *read_set;
 
   size_t line_at = r.offset();
   COVENANT_TRY_READ(line, r.take_le(4, "failure line"));
@@ -341,6 +343,7 @@ Expected<void, BlockFieldError> append_receipt(std::vector<uint8_t>& out, const 
   out.push_back(static_cast<uint8_t>(receipt.status));
   put_u64(out, receipt.gas_used);
   put_bytes(out, receipt.write_set_hash);
+  put_bytes(out, receipt.read_set_hash);
   put_u32(out, receipt.fail_line);
   put_u32(out, receipt.fail_column);
   put_u16(out, static_cast<uint16_t>(receipt.reason.size()));

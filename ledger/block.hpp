@@ -34,7 +34,7 @@ inline constexpr size_t kMaxReasonLength = 256;
 /// The largest output (a call's return value) one receipt may carry, in bytes (64 KiB).
 inline constexpr size_t kMaxReceiptOutput = 64 * 1024;
 /// Size of an encoded receipt with no reason, no events and no output.
-inline constexpr size_t kMinEncodedReceiptSize = 4 + 1 + 1 + 8 + 32 + 4 + 4 + 2 + 2 + 4;
+inline constexpr size_t kMinEncodedReceiptSize = 4 + 1 + 1 + 8 + 32 + 32 + 4 + 4 + 2 + 2 + 4;
 
 /// The first four bytes of every encoded block header ("CVBH").
 inline constexpr uint8_t kHeaderMagic[4] = {'C', 'V', 'B', 'H'};
@@ -82,6 +82,9 @@ struct Receipt {
   /// SHA-256 commitment to the writes the transaction made (the caller defines it; all zero
   /// is allowed, e.g. for no writes).
   Hash write_set_hash{};
+  /// SHA-256 commitment to the state keys the transaction read (the caller defines it; all
+  /// zero is allowed, e.g. for no reads).
+  Hash read_set_hash{};
   /// Source line of a failure, 1-based; 0 when none is known. Must be 0 for `ok`.
   uint32_t fail_line = 0;
   /// Source column of a failure, 1-based; 0 when none is known (always 0 if the line is).

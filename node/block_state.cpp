@@ -128,4 +128,14 @@ ledger::Hash write_set_hash(
   return ledger::thread_hasher().sha256(bytes);
 }
 
+ledger::Hash read_set_hash(const KeySet& keys) {
+  if (keys.empty()) return ledger::Hash{};
+  std::vector<uint8_t> bytes;
+  for (const auto& key : keys) {
+    ledger::put_u32(bytes, static_cast<uint32_t>(key.size()));
+    bytes.insert(bytes.end(), key.begin(), key.end());
+  }
+  return ledger::thread_hasher().sha256(bytes);
+}
+
 }  // namespace covenant::node

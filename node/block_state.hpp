@@ -68,4 +68,11 @@ class BlockState {
 ledger::Hash write_set_hash(
     const std::vector<std::pair<std::vector<uint8_t>, std::optional<std::vector<uint8_t>>>>& writes);
 
+/// A set of state keys in key order (what a call read).
+using KeySet = std::set<std::vector<uint8_t>, ledger::ByteOrder>;
+
+/// SHA-256 commitment to the keys a call read (docs/node.md, "Receipts"): over each key in
+/// key order, u32 LE length and the key. All zero when nothing was read.
+ledger::Hash read_set_hash(const KeySet& keys);
+
 }  // namespace covenant::node

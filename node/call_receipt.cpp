@@ -9,10 +9,12 @@ constexpr std::string_view kCodePrefix = "code ";
 }  // namespace
 
 ledger::Receipt call_receipt(const runtime::CallOutcome& outcome,
-                             const std::vector<runtime::Event>& events, const ledger::Hash& writes) {
+                             const std::vector<runtime::Event>& events, const ledger::Hash& writes,
+                             const ledger::Hash& reads) {
   using ledger::ReceiptStatus;
   ledger::Receipt r;
   r.gas_used = outcome.gas_used;
+  r.read_set_hash = reads;
   switch (outcome.status) {
     case runtime::CallStatus::ok:
       r.status = ReceiptStatus::ok;

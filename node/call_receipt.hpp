@@ -14,10 +14,12 @@
 
 namespace covenant::node {
 
-/// The receipt of a call that ran: status, gas, reason and location from `outcome`; on
-/// success also its `events`, the `writes` commitment and the result as output.
+/// The receipt of a call that ran: status, gas, reason and location from `outcome`, and the
+/// `reads` commitment (what the decision rested on, whatever the outcome); on success also
+/// its `events`, the `writes` commitment and the result as output.
 ledger::Receipt call_receipt(const runtime::CallOutcome& outcome,
-                             const std::vector<runtime::Event>& events, const ledger::Hash& writes);
+                             const std::vector<runtime::Event>& events, const ledger::Hash& writes,
+                             const ledger::Hash& reads);
 
 /// The outcome a receipt records (status, gas, output, denial code, reason, location). A
 /// `rejected` receipt (never ran) reads as a fault with its reason.

@@ -253,11 +253,12 @@ Expected<Receipt, StorageError> ContractExecutor::invoke(BlockState& block,
   const uint64_t mark = block.mark();
   runtime::CallOutcome outcome =
       runtime::call_entry(machine_, contract, *entry, call->args, call->gas_limit, context);
+  const ledger::Hash reads = read_set_hash(state.reads());
   if (outcome.status != runtime::CallStatus::ok) {
     block.rollback(mark);
-    return call_receipt(outcome, {}, {});
+    return call_receipt(outcome, {}, {}, reads);
   }
-  return call_receipt(outcome, context.events, write_set_hash(block.written_since(mark)));
+  return call_receipt(outcome, context.events, write_set_hash(block.written_since(mark)), reads);
 }
 
 Expected<QueryResult, StorageError> ContractExecutor::query(const ledger::StateReader& state,

@@ -12,14 +12,19 @@ std::vector<uint8_t> DeploymentState::key_of(uint32_t state, std::span<const uin
 
 std::optional<std::span<const uint8_t>> DeploymentState::get(uint32_t state,
                                                              std::span<const uint8_t> key) {
-  auto value = block_.get(key_of(state, key));
+  std::vector<uint8_t> full = key_of(state, key);
+  auto value = block_.get(full);
+  reads_.insert(std::move(full));
   if (!value) return std::nullopt;
   last_ = std::move(*value);
   return std::span<const uint8_t>(last_);
 }
 
 bool DeploymentState::has(uint32_t state, std::span<const uint8_t> key) {
-  return block_.get(key_of(state, key)).has_value();
+  std::vector<uint8_t> full = key_of(state, key);
+  const bool present = block_.get(full).has_value();
+  reads_.insert(std::move(full));
+  return present;
 }
 
 void DeploymentState::put(uint32_t state, std::span<const uint8_t> key,
@@ -28,10 +33,11 @@ void DeploymentState::put(uint32_t state, std::span<const uint8_t> key,
 }
 
 bool DeploymentState::remove(uint32_t state, std::span<const uint8_t> key) {
-  const std::vector<uint8_t> full = key_of(state, key);
-  if (!block_.get(full)) return false;
-  block_.set(full, std::nullopt);
-  return true;
+  std::vector<uint8_t> full = key_of(state, key);
+  const bool present = block_.get(full).has_value();
+  if (present) block_.set(full, std::nullopt);
+  reads_.insert(std::move(full));
+  return present;
 }
 
 std::optional<std::vector<uint8_t>> DeploymentState::next(
@@ -44,6 +50,7 @@ std::optional<std::vector<uint8_t>> DeploymentState::next(
   }
   auto found = block_.seek(from, prefix);
   if (!found) return std::nullopt;
+  reads_.insert(found->key);
   return std::vector<uint8_t>(found->key.begin() + static_cast<ptrdiff_t>(prefix.size()),
                               found->key.end());
 }

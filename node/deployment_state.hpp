@@ -31,12 +31,17 @@ class DeploymentState : public runtime::ContractState {
   bool can_rollback(uint64_t mark) const override { return mark <= block_.mark(); }
   void rollback(uint64_t mark) override { block_.rollback(mark); }
 
+  /// Every world-state key whose presence or value the contract observed so far: looked up
+  /// (`get`, `has`, `remove`) or returned by `next`.
+  const KeySet& reads() const { return reads_; }
+
  private:
   std::vector<uint8_t> key_of(uint32_t state, std::span<const uint8_t> key) const;
 
   BlockState& block_;
   uint64_t deployment_ = 0;
   std::vector<uint8_t> last_;  // the value `get` returned, kept until the next call
+  KeySet reads_;
 };
 
 }  // namespace covenant::node

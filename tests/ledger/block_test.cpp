@@ -25,6 +25,7 @@ Receipt failed_receipt() {
   r.gas_used = 1234;
   r.events = {{1, 2, 3}, {}};
   r.write_set_hash.fill(0x77);
+  r.read_set_hash.fill(0x66);
   r.fail_line = 12;
   r.fail_column = 5;
   r.reason = "division by zero";

@@ -91,6 +91,9 @@ TEST_CASE("executor: deploy, then calls whose failures leave no writes and say w
   CHECK(r[1].reason == "code 7: no negative tallies");
   CHECK(r[1].fail_line == 12);
   CHECK(r[1].write_set_hash == ledger::Hash{});
+  // Every call that ran read the member's count; the receipts commit to that key alone.
+  CHECK(r[1].read_set_hash != ledger::Hash{});
+  for (int i : {0, 2, 4}) CHECK(r[i].read_set_hash == r[1].read_set_hash);
   CHECK(r[2].status == ReceiptStatus::fault);
   CHECK(r[2].reason == "division by zero");
   CHECK(r[2].fail_line == 13);

@@ -93,6 +93,10 @@ int run_check(const std::string& input) {
   if (!source) return 2;
   auto c = compile_file("check", *source, compiler::Emit::module, false);
   if (!c) return 1;
+  if (c->checked->library) {
+    std::printf("%s: ok, library %s\n", input.c_str(), c->checked->name.c_str());
+    return 0;
+  }
   std::printf("%s: ok, contract %s version %lld\n", input.c_str(), c->checked->name.c_str(),
               static_cast<long long>(c->checked->version));
   for (const compiler::FunctionInfo& f : c->checked->functions) {

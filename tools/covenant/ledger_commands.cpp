@@ -241,6 +241,7 @@ int show_block(const Ledger& ledger, uint64_t height, bool json) {
       if (receipt) {
         entry.num("gas_used", receipt->gas_used)
             .str("write_set_hash", hex(receipt->write_set_hash))
+            .str("read_set_hash", hex(receipt->read_set_hash))
             .num("events", receipt->events.size())
             .str("output", hex(receipt->output));
         if (!receipt->reason.empty()) entry.str("reason", receipt->reason);
