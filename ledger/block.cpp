@@ -99,6 +99,13 @@ Expected<Receipt, DecodeError> decode_receipt_at(std::span<const uint8_t> bytes,
   if (receipt.status != ReceiptStatus::ok && *output_length != 0) {
     return unexpected(DecodeError{at, "a receipt that is not ok has an output"});
   }
+  // The output is the last field: a length beyond the input is reported at the length,
+  // which is the byte at fault, not at the end of the input.
+  if (*output_length > r.remaining()) {
+    return unexpected(DecodeError{at, "output length " + std::to_string(*output_length) +
+                                          " exceeds the " + std::to_string(r.remaining()) +
+                                          " bytes that remain"});
+  }
   COVENANT_TRY_READ(output, r.take(static_cast<size_t>(*output_length), "output"));
   receipt.output.assign(output->begin(), output->end());
   if (auto ok = r.finish("output"); !ok) return unexpected(ok.error());

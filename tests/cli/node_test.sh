@@ -96,7 +96,7 @@ sys.exit(0 if head["state_commitment"] == sys.argv[1] else 1)
 PY
     # The receipts are on the ledger, with their reasons and source lines.
     run "$covenant" ledger show N --block 3 --json
-    expect_out '"status":"denied","gas_used":[0-9]*,"write_set_hash":"0\{64\}","events":0,"output":"","reason":"code 7: no negative tallies","at":"12:3"'
+    expect_out '"status":"denied","gas_used":[0-9]*,"write_set_hash":"0\{64\}","read_set_hash":"[0-9a-f]\{64\}","events":0,"output":"","reason":"code 7: no negative tallies","at":"12:3"'
     run "$covenant" ledger show N --block 4 --json
     expect_out '"status":"fault",.*"reason":"division by zero","at":"13:15"'
     run "$covenant" ledger show N --block 5 --json
