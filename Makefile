@@ -49,7 +49,7 @@ demo: deps
 	  --args "$$(cat contracts/claims/commercial_ppo_claim.json)"
 	@echo "== The same claim again: a duplicate (OA-18)"
 	@./build/bin/covenant invoke CommercialPpo2027 adjudicate --node $(DEMO_NODE) --time 1804723200000 \
-	  --args "$$(cat contracts/claims/commercial_ppo_claim.json)" | cut -c1-160
+	  --args "$$(cat contracts/claims/commercial_ppo_claim.json)"
 	@echo "== The node's ledger, audited (every transaction re-executed)"
 	@./build/bin/covenant ledger verify $(DEMO_NODE)
 
