@@ -293,6 +293,13 @@ std::string_view block_error_name(BlockError::Code code) {
   return "unknown";
 }
 
+std::string receipt_reason(std::string_view text) {
+  std::string out(text.substr(0, std::min(text.size(), kMaxReasonLength)));
+  for (char& c : out)
+    if (!reason_char(static_cast<uint8_t>(c))) c = '?';
+  return out;
+}
+
 Expected<void, BlockFieldError> validate_receipt(const Receipt& receipt) {
   auto invalid = [](std::string reason) { return unexpected(BlockFieldError{std::move(reason)}); };
   if (!is_known_status(static_cast<uint8_t>(receipt.status))) {

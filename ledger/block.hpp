@@ -174,6 +174,10 @@ struct BlockError {
 /// The name of a `BlockError::Code` ("height", "log_root", ...).
 std::string_view block_error_name(BlockError::Code code);
 
+/// `text` made to fit a receipt's reason: every byte outside printable ASCII becomes '?',
+/// and it is cut at kMaxReasonLength bytes.
+std::string receipt_reason(std::string_view text);
+
 /// Checks the receipt limits `encode_receipt` relies on (status, event count and sizes,
 /// reason length and characters, no failure location or reason on `ok`, column 0 when the
 /// line is 0). Fails naming the field.

@@ -243,8 +243,8 @@ Expected<std::optional<std::vector<uint8_t>>, StorageError> WorldState::get(
   return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
-Expected<std::optional<StatePair>, StorageError> WorldState::seek(
-    std::span<const uint8_t> key) const {
+Expected<void, StorageError> WorldState::read_with_cursor(
+    const std::function<int(MDB_cursor*)>& use) const {
   auto begun = begin(false);
   if (!begun) return unexpected(std::move(begun).error());
   MDB_txn* txn = *begun;
@@ -253,18 +253,26 @@ Expected<std::optional<StatePair>, StorageError> WorldState::seek(
   if (int rc = mdb_cursor_open(txn, state_dbi_, &cursor); rc != 0) {
     return unexpected(error("cannot read the state", rc));
   }
-  // An empty key cannot be handed to LMDB: start from the first pair instead.
-  static const uint8_t kNone = 0;
-  MDB_val k = key.empty() ? MDB_val{0, const_cast<uint8_t*>(&kNone)} : val(key), v;
-  int rc = key.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-                       : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-  std::optional<StatePair> found;
-  if (rc == 0) {
-    auto kb = span_of(k), vb = span_of(v);
-    found = StatePair{{kb.begin(), kb.end()}, {vb.begin(), vb.end()}};
-  }
+  const int rc = use(cursor);
   mdb_cursor_close(cursor);
   if (rc != 0 && rc != MDB_NOTFOUND) return unexpected(error("cannot read the state", rc));
+  return {};
+}
+
+Expected<std::optional<StatePair>, StorageError> WorldState::seek(
+    std::span<const uint8_t> key) const {
+  std::optional<StatePair> found;
+  auto ok = read_with_cursor([&](MDB_cursor* cursor) {
+    // An empty key cannot be handed to LMDB: start from the first pair instead.
+    MDB_val k = key.empty() ? MDB_val{} : val(key), v;
+    int rc = mdb_cursor_get(cursor, &k, &v, key.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    if (rc == 0) {
+      auto kb = span_of(k), vb = span_of(v);
+      found = StatePair{{kb.begin(), kb.end()}, {vb.begin(), vb.end()}};
+    }
+    return rc;
+  });
+  if (!ok) return unexpected(std::move(ok).error());
   return found;
 }
 
@@ -339,23 +347,15 @@ Expected<void, StorageError> WorldState::commit(const StateDelta& delta, const S
 
 Expected<void, StorageError> WorldState::for_each(
     const std::function<void(std::span<const uint8_t>, std::span<const uint8_t>)>& visit) const {
-  auto begun = begin(false);
-  if (!begun) return unexpected(std::move(begun).error());
-  MDB_txn* txn = *begun;
-  TxnGuard guard{txn};
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(txn, state_dbi_, &cursor); rc != 0) {
-    return unexpected(error("mdb_cursor_open", rc));
-  }
-  MDB_val k, v;
-  int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
-  while (rc == 0) {
-    visit(span_of(k), span_of(v));
-    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
-  }
-  mdb_cursor_close(cursor);
-  if (rc != MDB_NOTFOUND) return unexpected(error("cannot iterate the state", rc));
-  return {};
+  return read_with_cursor([&](MDB_cursor* cursor) {
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+      visit(span_of(k), span_of(v));
+      rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+    }
+    return rc;
+  });
 }
 
 }  // namespace covenant::ledger

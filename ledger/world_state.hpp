@@ -22,6 +22,7 @@
 
 typedef struct MDB_env MDB_env;
 typedef struct MDB_txn MDB_txn;
+typedef struct MDB_cursor MDB_cursor;
 
 namespace covenant::ledger {
 
@@ -94,6 +95,9 @@ class WorldState : public StateReader {
   StorageError error(const char* what, int rc) const;
   // A read (or, when `write`, write) transaction; the caller aborts or commits it.
   Expected<MDB_txn*, StorageError> begin(bool write) const;
+  // Runs `use` on a cursor over the state in a read transaction; `use` returns LMDB's last
+  // code, where MDB_NOTFOUND (the end) is success.
+  Expected<void, StorageError> read_with_cursor(const std::function<int(MDB_cursor*)>& use) const;
 
   std::filesystem::path dir_;
   MDB_env* env_ = nullptr;

@@ -28,8 +28,7 @@ ledger::Receipt call_receipt(const runtime::CallOutcome& outcome,
   }
   std::string reason = outcome.reason;
   if (outcome.deny_code) reason = std::string(kCodePrefix) + std::to_string(*outcome.deny_code) + ": " + reason;
-  if (reason.size() > ledger::kMaxReasonLength) reason.resize(ledger::kMaxReasonLength);
-  r.reason = std::move(reason);
+  r.reason = ledger::receipt_reason(reason);
   r.fail_line = outcome.line;
   r.fail_column = outcome.line == 0 ? 0 : outcome.column;
   return r;

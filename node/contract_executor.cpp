@@ -18,13 +18,10 @@ using ledger::StorageError;
 
 constexpr uint64_t kMillisecondsPerDay = 86'400'000;
 
-Receipt rejected(std::string reason) {
+Receipt rejected(const std::string& reason) {
   Receipt r;
   r.status = ReceiptStatus::rejected;
-  for (char& c : reason)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-  if (reason.size() > ledger::kMaxReasonLength) reason.resize(ledger::kMaxReasonLength);
-  r.reason = std::move(reason);
+  r.reason = ledger::receipt_reason(reason);
   return r;
 }
 
@@ -176,7 +173,7 @@ Receipt ContractExecutor::deploy(BlockState& block, const ledger::BlockEnv& env,
                                  const ledger::ExecutedTx& tx) {
   auto loaded = runtime::LoadedContract::load(tx.payload);
   if (!loaded) return rejected("module: " + loaded.error());
-  const std::string& name = loaded->name();
+  const std::string name = loaded->name();  // a copy: `loaded` moves into the cache below
   if (name.empty() || name.size() > kMaxContractName)
     return rejected("contract name of " + std::to_string(name.size()) + " bytes (1 to " +
                     std::to_string(kMaxContractName) + ")");
@@ -212,6 +209,10 @@ Receipt ContractExecutor::deploy(BlockState& block, const ledger::BlockEnv& env,
   if (!block.get(mkey)) block.set(mkey, tx.payload);
   const std::vector<uint8_t> record = encode_deployment(d);
   block.set(deployment_key(name, version), std::span<const uint8_t>(record));
+  // Verified once: the first invoke finds it loaded (the cache is keyed by content, so a
+  // block that is never appended leaves nothing wrong in it).
+  if (!cache_.contains(d.module_id))
+    cache_.emplace(d.module_id, std::make_unique<runtime::LoadedContract>(std::move(loaded).value()));
   Receipt r;
   r.write_set_hash = write_set_hash(block.written_since(mark));
   return r;

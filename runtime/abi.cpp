@@ -86,6 +86,9 @@ class AbiBuilder {
   bool name_of(element value, std::string& out, const std::string& where);
   const AbiType* type_of(element value, const std::string& where);
   const AbiType* resolve_named(const std::string& name, const std::string& where);
+  // Lays out the "fields" array `value` of a record or event into `t` (fields in order, no
+  // padding; `size`). `here` names it in errors.
+  bool lay_out_fields(element value, const std::string& here, AbiType& t);
   const AbiType* intern(AbiType t);
   bool fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
@@ -252,6 +255,30 @@ const AbiType* AbiBuilder::parse_type(std::string_view text, size_t& pos, const 
   return resolve_named(ident, where);
 }
 
+bool AbiBuilder::lay_out_fields(element value, const std::string& here, AbiType& t) {
+  simdjson::dom::array fields;
+  if (value.get_array().get(fields)) return fail(here + ": \"fields\" must be an array");
+  uint64_t offset = 0;
+  size_t i = 0;
+  for (element f : fields) {
+    std::string at = here + " field " + std::to_string(i++);
+    element parts[2];
+    if (!members(f, {"name", "type"}, parts, at)) return false;
+    AbiField field;
+    if (!name_of(parts[0], field.name, at + " name")) return false;
+    for (const AbiField& g : t.fields)
+      if (g.name == field.name) return fail(here + ": field " + json_string(field.name) + " declared twice");
+    field.type = type_of(parts[1], here + "." + field.name);
+    if (field.type == nullptr) return false;
+    field.offset = static_cast<uint32_t>(offset);
+    offset += field.type->size;
+    if (offset > kMaxAbiValueSize) return fail(here + ": larger than 1 MiB");
+    t.fields.push_back(std::move(field));
+  }
+  t.size = static_cast<uint32_t>(offset);
+  return true;
+}
+
 const AbiType* AbiBuilder::resolve_named(const std::string& name, const std::string& where) {
   if (auto it = by_name_.find(name); it != by_name_.end()) return it->second;
   auto pending = pending_records_.find(name);
@@ -266,36 +293,7 @@ const AbiType* AbiBuilder::resolve_named(const std::string& name, const std::str
   AbiType t;
   t.kind = AbiKind::record;
   t.name = name;
-  std::string here = "record " + name;
-  simdjson::dom::array fields;
-  if (pending->second.get_array().get(fields)) {
-    fail(here + ": \"fields\" must be an array");
-    return nullptr;
-  }
-  uint64_t offset = 0;
-  size_t i = 0;
-  for (element f : fields) {
-    std::string at = here + " field " + std::to_string(i++);
-    element parts[2];
-    if (!members(f, {"name", "type"}, parts, at)) return nullptr;
-    AbiField field;
-    if (!name_of(parts[0], field.name, at + " name")) return nullptr;
-    for (const AbiField& g : t.fields)
-      if (g.name == field.name) {
-        fail(here + ": field " + json_string(field.name) + " declared twice");
-        return nullptr;
-      }
-    field.type = type_of(parts[1], here + "." + field.name);
-    if (field.type == nullptr) return nullptr;
-    field.offset = static_cast<uint32_t>(offset);
-    offset += field.type->size;
-    if (offset > kMaxAbiValueSize) {
-      fail(here + ": larger than 1 MiB");
-      return nullptr;
-    }
-    t.fields.push_back(std::move(field));
-  }
-  t.size = static_cast<uint32_t>(offset);
+  if (!lay_out_fields(pending->second, "record " + name, t)) return nullptr;
   resolving_.erase(name);
   pending_records_.erase(pending);
   return intern(std::move(t));
@@ -453,29 +451,7 @@ Expected<Abi, std::string> AbiBuilder::build(element root) {
       AbiType t;
       t.kind = AbiKind::record;
       t.name = event.name;
-      simdjson::dom::array fields;
-      if (parts[2].get_array().get(fields)) {
-        fail(at + ".fields: expected an array");
-        return failed();
-      }
-      uint64_t offset = 0;
-      for (element f : fields) {
-        element fp[2];
-        AbiField field;
-        if (!members(f, {"name", "type"}, fp, at + " field") ||
-            !name_of(fp[0], field.name, at + " field name"))
-          return failed();
-        field.type = type_of(fp[1], "event " + event.name + "." + field.name);
-        if (field.type == nullptr) return failed();
-        field.offset = static_cast<uint32_t>(offset);
-        offset += field.type->size;
-        if (offset > kMaxAbiValueSize) {
-          fail("event " + event.name + ": larger than 1 MiB");
-          return failed();
-        }
-        t.fields.push_back(std::move(field));
-      }
-      t.size = static_cast<uint32_t>(offset);
+      if (!lay_out_fields(parts[2], "event " + event.name, t)) return failed();
       // Owned by the ABI like every type, but not findable by name: an event is not a type.
       abi_.types_.push_back(std::make_unique<AbiType>(std::move(t)));
       event.type = abi_.types_.back().get();

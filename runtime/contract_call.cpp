@@ -21,14 +21,6 @@ uint64_t number_or(const std::string& text, uint64_t fallback) {
   return ec == std::errc() && end == text.data() + text.size() ? value : fallback;
 }
 
-// Keeps a reason within a receipt's rules: printable ASCII, at most 256 bytes.
-std::string printable(std::string text) {
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-  if (text.size() > 256) text.resize(256);
-  return text;
-}
-
 // "deny.N" metadata: "[code ]line:col reason".
 void read_denial(const LoadedContract& contract, uint64_t number, CallOutcome& out) {
   std::istringstream in(contract.metadata("deny." + std::to_string(number)));
@@ -47,7 +39,7 @@ void read_denial(const LoadedContract& contract, uint64_t number, CallOutcome& o
   std::string reason;
   std::getline(in, reason);
   if (!reason.empty() && reason[0] == ' ') reason.erase(0, 1);
-  out.reason = printable(reason.empty() ? "denied (deny " + std::to_string(number) + ")" : reason);
+  out.reason = reason.empty() ? "denied (deny " + std::to_string(number) + ")" : reason;
 }
 
 }  // namespace
@@ -97,7 +89,7 @@ CallOutcome call_entry(vm::Machine& machine, const LoadedContract& contract, con
   const vm::Entry* slot = contract.module().find_entry(entry.name);
   if (slot == nullptr) {
     out.status = CallStatus::fault;
-    out.reason = printable("the module has no entry " + entry.name);
+    out.reason = "the module has no entry " + entry.name;
     return out;
   }
   vm::Outcome run = machine.run(contract.program(), slot->slot, input,
@@ -131,7 +123,6 @@ CallOutcome call_entry(vm::Machine& machine, const LoadedContract& contract, con
       out.column = loc->column;
     }
   }
-  out.reason = printable(out.reason);
   return out;
 }
 

@@ -77,8 +77,9 @@ struct CallOutcome {
   std::vector<uint8_t> output;
   /// The denial's code, when the `deny` gave one.
   std::optional<int64_t> deny_code;
-  /// One line, printable ASCII: the denial's reason ("duplicate claim"), or the fault
-  /// ("integer overflow", "memory fault at pc 3: ..."), or "out of gas".
+  /// One line: the denial's reason as the contract wrote it ("duplicate claim"; may be
+  /// UTF-8), or the fault ("integer overflow", "memory fault at pc 3: ..."), or "out of
+  /// gas". A receipt keeps it as `ledger::receipt_reason` makes it fit.
   std::string reason;
   /// Source line and column of the deny or fault, 1-based; 0 when unknown.
   uint32_t line = 0;

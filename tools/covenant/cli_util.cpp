@@ -1,6 +1,7 @@
 #include "tools/covenant/cli_util.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 
@@ -17,6 +18,19 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return static_cast<bool>(out);
+}
+
+uint64_t now_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+int storage_exit_code(const ledger::StorageError& e) {
+  return e.code == ledger::StorageError::Code::corrupt ||
+                 e.code == ledger::StorageError::Code::rejected
+             ? 1
+             : 2;
 }
 
 Expected<ledger::Seed, std::string> read_seed_file(const std::string& path) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "ledger/ed25519.hpp"
+#include "ledger/storage_error.hpp"
 #include "runtime/contract_host.hpp"
 #include "tools/covenant/json.hpp"
 #include "vm/expected.hpp"
@@ -19,6 +20,13 @@ void fail(const std::string& command, const std::string& message);
 
 /// Writes `bytes` to `path`, replacing it. False when the file cannot be written.
 bool write_file(const std::string& path, std::span<const uint8_t> bytes);
+
+/// The wall clock as Unix milliseconds (block times when none is given).
+uint64_t now_ms();
+
+/// The exit code for a ledger or node error: 1 when the ledger refuses or is damaged
+/// (`rejected`, `corrupt`), 2 for everything about the input or the machine.
+int storage_exit_code(const ledger::StorageError& e);
 
 /// The 32-byte Ed25519 seed in the key file `path` (as `covenant keygen` writes it). Fails
 /// with "path: reason".

@@ -1,6 +1,5 @@
 #include "tools/covenant/ledger_commands.hpp"
 
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -34,16 +33,8 @@ int fail(const std::string& command, const std::string& message, int code) {
   return code;
 }
 
-// Damage and refusals are the ledger's answer (1); everything else is about the input or
-// the machine (2).
-int exit_code_for(const StorageError& e) {
-  return e.code == StorageError::Code::corrupt || e.code == StorageError::Code::rejected
-             ? kRefused
-             : kUnusable;
-}
-
 int fail(const std::string& command, const StorageError& e) {
-  return fail(command, e.describe(), exit_code_for(e));
+  return fail(command, e.describe(), storage_exit_code(e));
 }
 
 std::string hex(std::span<const uint8_t> bytes) { return to_hex(bytes); }
@@ -66,11 +57,6 @@ std::string iso_time(uint64_t ms) {
   return buf;
 }
 
-uint64_t now_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 // The header fields every command that shows a block prints.
 JsonObject header_json(const BlockHeader& h) {
@@ -324,8 +310,8 @@ int run_verify(const VerifyOptions& o) {
       if (e.entry != StorageError::kNone) j.num("entry", e.entry);
       std::printf("%s\n", j.str("reason", e.reason).text().c_str());
     }
-    return fail("verify", (exit_code_for(e) == kRefused ? "FAILED: " : "") + e.describe(),
-                exit_code_for(e));
+    return fail("verify", (storage_exit_code(e) == kRefused ? "FAILED: " : "") + e.describe(),
+                storage_exit_code(e));
   }
   const AuditReport& r = *report;
   if (o.json) {

@@ -1,6 +1,5 @@
 #include "tools/covenant/node_commands.hpp"
 
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -40,15 +39,9 @@ int fail_with(const std::string& command, const std::string& message, int code) 
 }
 
 int fail_with(const std::string& command, const StorageError& e) {
-  const bool refused = e.code == StorageError::Code::corrupt || e.code == StorageError::Code::rejected;
-  return fail_with(command, e.describe(), refused ? kRefused : kUnusable);
+  return fail_with(command, e.describe(), storage_exit_code(e));
 }
 
-uint64_t now_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 // "Name" or "Name@3": a contract and a version (0: the highest deployed).
 bool parse_contract_ref(const std::string& text, std::string& name, uint32_t& version) {
