@@ -12,6 +12,7 @@ packages=(
   llvm-19-dev                           # the compiler's optimiser and BPF code generator
   libboost1.81-dev                      # Spirit X3: the contract language's parser
   liblmdb-dev                           # the ledger's world state
+  zlib1g-dev                            # gzip-compressed claims files (`covenant simulate`)
   python3                               # tests: an independent RFC 9162 check of ledger proofs
 )
 

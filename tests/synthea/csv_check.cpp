@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/synthea/csv.hpp"
+#include "claims/csv_table.hpp"
 
-using covenant::synthea::CsvTable;
+using covenant::claims::CsvTable;
 
 namespace {
 

@@ -5,9 +5,11 @@
 #include <set>
 #include <tuple>
 
-#include "tests/synthea/csv.hpp"
+#include "claims/csv_table.hpp"
 
 namespace covenant::synthea {
+using claims::CsvTable;
+
 namespace {
 
 namespace fs = std::filesystem;

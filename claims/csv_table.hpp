@@ -16,7 +16,7 @@
 
 #include "vm/expected.hpp"
 
-namespace covenant::synthea {
+namespace covenant::claims {
 
 /// A parsed CSV file: its header and its records, every record as wide as the header.
 class CsvTable {
@@ -51,4 +51,4 @@ class CsvTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-}  // namespace covenant::synthea
+}  // namespace covenant::claims

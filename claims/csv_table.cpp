@@ -1,9 +1,9 @@
-#include "tests/synthea/csv.hpp"
+#include "claims/csv_table.hpp"
 
 #include <fstream>
 #include <sstream>
 
-namespace covenant::synthea {
+namespace covenant::claims {
 
 Expected<CsvTable, std::string> CsvTable::parse(std::string_view text, std::string_view name) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
@@ -115,4 +115,4 @@ Expected<void, std::string> CsvTable::require(std::initializer_list<std::string_
   return {};
 }
 
-}  // namespace covenant::synthea
+}  // namespace covenant::claims
