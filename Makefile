@@ -28,36 +28,34 @@ test: deps
 	@./tools/skipped-tests.sh
 	@ctest --preset fuzz
 
-# The commercial PPO plan on a fresh node: checked, tested, deployed, a member enrolled and a
-# claim adjudicated as signed transactions, then the node's ledger audited by re-executing
-# them. Block times are fixed (the plan year is 2027), so the run is the same every time.
-DEMO_NODE := build/demo-node
-DEMO_MEMBER := 00000000000000000000000000000000000000000000000000000000000000a1
+# The commercial PPO plan over 100,000 synthetic claims: checked and tested, then the claims
+# (covenant gen-claims, a fixed seed) simulated through it onto a fresh node, where every
+# adjudication is an entry on the ledger; the summary, an HTML report, and the ledger audited
+# by re-executing every transaction. The same bytes every run.
+DEMO_DIR := build/demo
 demo: deps
 	@$(MAKE) --no-print-directory release
 	@echo "== The commercial PPO plan (contracts/claims/commercial_ppo.cvn): gas bound of every entry, then its tests"
 	@./build/bin/covenant check contracts/claims/commercial_ppo.cvn
 	@./build/bin/covenant test contracts/claims/commercial_ppo.cvn | tail -1
-	@echo "== A fresh node in $(DEMO_NODE); the plan deployed on it"
-	@rm -rf $(DEMO_NODE)
-	@./build/bin/covenant init $(DEMO_NODE) --time 1798761600000 >/dev/null
-	@./build/bin/covenant deploy contracts/claims/commercial_ppo.cvn --node $(DEMO_NODE) --time 1798761600000
-	@echo "== A member enrolled for 2027, then a claim adjudicated (colonoscopy and chest X-ray, 10 March 2027)"
-	@./build/bin/covenant invoke CommercialPpo2027 enrol --node $(DEMO_NODE) --time 1798848000000 \
-	  --args '{"member":"$(DEMO_MEMBER)","from":"2027-01-01","until":"2027-12-31"}'
-	@./build/bin/covenant invoke CommercialPpo2027 adjudicate --node $(DEMO_NODE) --time 1804636800000 \
-	  --args "$$(cat contracts/claims/commercial_ppo_claim.json)"
-	@echo "== The same claim again: a duplicate (OA-18)"
-	@./build/bin/covenant invoke CommercialPpo2027 adjudicate --node $(DEMO_NODE) --time 1804723200000 \
-	  --args "$$(cat contracts/claims/commercial_ppo_claim.json)"
+	@echo "== 100,000 synthetic claims of plan year 2026/27 (covenant gen-claims), and a fresh node"
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	@./build/bin/covenant gen-claims --n 100000 --seed 2027 --out $(DEMO_DIR)/claims.ndjson
+	@./build/bin/covenant init $(DEMO_DIR)/node --time 1782864000000 >/dev/null
+	@echo "== The claims through the plan onto the node: every adjudication an entry on its ledger"
+	@./build/bin/covenant simulate --plan contracts/claims/commercial_ppo.cvn \
+	  --claims $(DEMO_DIR)/claims.ndjson --node $(DEMO_DIR)/node --out $(DEMO_DIR)/results.ndjson
+	@./build/bin/covenant report $(DEMO_DIR)/results.ndjson --html $(DEMO_DIR)/report.html
 	@echo "== The node's ledger, audited (every transaction re-executed)"
-	@./build/bin/covenant ledger verify $(DEMO_NODE)
+	@./build/bin/covenant ledger verify $(DEMO_DIR)/node
+	@echo "report: $(DEMO_DIR)/report.html"
 
 bench: deps
 	@$(MAKE) --no-print-directory release
 	@./build/bin/covenant-bench
 	@./build/bin/covenant-compile-bench
 	@./build/bin/covenant-ledger-bench
+	@./build/bin/covenant-simulate-bench
 
 clean:
 	rm -rf build

@@ -10,6 +10,13 @@
 ///   entries, against plain SHA-256 of the same byte strings.
 /// - verify/*: the full audit of a stored ledger (every checksum, hash, signature, link and
 ///   commitment) in MB of records per second, against plain SHA-256 of the same bytes.
+/// - sealed/N vs signed/N: blocks of N invoke-sized transactions (1.5 KB payload, 1.4 KB
+///   receipt output) made, admitted and appended by one thread to a ledger without an
+///   executor: as one sealed batch per block (one signature, ledger/seal.hpp), against one
+///   signature per transaction. Each block's time is split into the client's part (signing
+///   or sealing, encoding), admission (decoding, signature checks, signing hashes) and the
+///   append; within the append, the time plain SHA-256 of the record and one pwrite and
+///   fdatasync of it take on their own.
 ///
 /// Wall time throughout: the I/O benchmarks wait on the disk, which CPU time would hide.
 
@@ -33,6 +40,7 @@
 #include "ledger/file_io.hpp"
 #include "ledger/ledger.hpp"
 #include "ledger/merkle.hpp"
+#include "ledger/seal.hpp"
 #include "ledger/segment_log.hpp"
 
 namespace covenant::bench {
@@ -172,6 +180,113 @@ void bench_append(benchmark::State& state, const std::vector<BlockItem>& items, 
   state.counters["raw_blocks/s"] = static_cast<double>(b) / raw_seconds;
 }
 
+// Invoke-sized transactions: what `covenant simulate` records per claim adjudication.
+constexpr size_t kInvokePayload = 1500;
+constexpr size_t kInvokeOutput = 1400;
+constexpr uint32_t kSealedBlock = 4096;  // transactions per block
+constexpr uint32_t kSealedBlocks = 12;
+constexpr uint32_t kSignedBlocks = 3;    // each takes about a second of Ed25519 work
+
+// One iteration is one block of `n` transactions by one signer, made from scratch: the
+// client signs each (or seals them all), the node admits them and appends the block. Wall
+// time of all three is what the benchmark reports; counters give each part per entry in us.
+void bench_invokes(benchmark::State& state, uint32_t n, bool sealed) {
+  using clock = std::chrono::steady_clock;
+  auto since = [](clock::time_point t) {
+    return std::chrono::duration<double>(clock::now() - t).count();
+  };
+  ScratchDir dir;
+  KeyPair node = key(1);
+  KeyPair client = key(20);
+  auto ledger = Ledger::create(dir.path() / "l", kChain, node, kTime);
+  if (!ledger) die(ledger.error().describe());
+  auto raw_log = SegmentLog::create(dir.path() / "raw", kChain, kDefaultSegmentCapacity);
+  if (!raw_log) die(raw_log.error().describe());
+  auto raw = File::open(raw_log->segment_path(0), O_RDWR);
+  if (!raw) die(raw.error().describe());
+  uint64_t raw_offset = kSegmentHeaderSize;
+  Receipt invoke_receipt;
+  invoke_receipt.output.assign(kInvokeOutput, 0x42);
+  double client_s = 0, admit_s = 0, append_s = 0, write_s = 0, hash_s = 0;
+  uint64_t nonce = 0, entries = 0, b = 0;
+  for (auto _ : state) {
+    const auto start = clock::now();
+    std::vector<Transaction> txs(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      txs[i].kind = TxKind::invoke;
+      txs[i].payload.assign(kInvokePayload, static_cast<uint8_t>(nonce + i));
+    }
+    std::vector<uint8_t> seal_bytes;
+    std::vector<std::vector<uint8_t>> tx_bytes(n);
+    if (sealed) {
+      auto seal = seal_batch(txs, client, nonce, kChain);
+      if (!seal) die(seal.error().reason);
+      seal_bytes = encode(*seal).value();
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        txs[i].chain_id = kChain;
+        txs[i].nonce = nonce + i;
+        if (!sign_transaction(txs[i], client)) die("signing failed");
+      }
+    }
+    for (uint32_t i = 0; i < n; ++i) tx_bytes[i] = encode(txs[i]).value();
+    client_s += since(start);
+
+    const auto admit_start = clock::now();
+    std::vector<BlockItem> items;
+    items.reserve(n + 1);
+    if (sealed) {
+      auto admitted = admit_sealed_batch(seal_bytes, tx_bytes, kChain);
+      if (!admitted) die(admitted.error().reason);
+      for (AdmittedTx& tx : *admitted) {
+        Receipt r = tx.kind() == TxKind::seal ? seal_receipt(tx.nonce(), n) : invoke_receipt;
+        items.push_back(BlockItem{std::move(tx), std::move(r)});
+      }
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        auto admitted = admit_transaction(tx_bytes[i], kChain);
+        if (!admitted) die(admitted.error().reason);
+        items.push_back(BlockItem{std::move(admitted).value(), invoke_receipt});
+      }
+    }
+    admit_s += since(admit_start);
+
+    const auto append_start = clock::now();
+    auto header = ledger->append_block(items, kTime + 1 + b, node);
+    append_s += since(append_start);
+    state.SetIterationTime(since(start));
+    if (!header) {
+      state.SkipWithError(header.error().describe().c_str());
+      break;
+    }
+    ++b;
+    nonce += items.size();
+    entries += items.size();
+    // Untimed: the append's two floors, measured on the very record it wrote.
+    const SegmentLog& log = ledger->segments();
+    auto body = log.read_body(b);
+    if (!body) die(body.error().describe());
+    const auto hash_start = clock::now();
+    benchmark::DoNotOptimize(thread_hasher().sha256(*body));
+    hash_s += since(hash_start);
+    const auto frame = encode_frame_header(log.record(b).frame);
+    if (raw_offset + frame.size() + body->size() > kDefaultSegmentCapacity) {
+      raw_offset = kSegmentHeaderSize;  // the raw file is only a timing device: wrap around
+    }
+    const auto write_start = clock::now();
+    if (!raw->write_at(raw_offset, frame, *body) || !raw->sync_data()) die("raw write failed");
+    write_s += since(write_start);
+    raw_offset += frame.size() + body->size();
+  }
+  const double per_entry = entries == 0 ? 0 : 1e6 / static_cast<double>(entries);
+  state.SetItemsProcessed(static_cast<int64_t>(entries));
+  state.counters["client_us"] = client_s * per_entry;
+  state.counters["admit_us"] = admit_s * per_entry;
+  state.counters["append_us"] = append_s * per_entry;
+  state.counters["sha256_us"] = hash_s * per_entry;
+  state.counters["write_us"] = write_s * per_entry;
+}
+
 // The leaf data of `count` entries (each a 256-byte transaction and an ok receipt).
 std::vector<std::vector<uint8_t>> leaf_data(const std::vector<BlockItem>& items, size_t count) {
   std::vector<std::vector<uint8_t>> out;
@@ -234,6 +349,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (auto it = r.counters.find("blocks/s"); it != r.counters.end()) out.blocks = it->second;
       if (auto it = r.counters.find("raw_entries/s"); it != r.counters.end()) out.raw_items = it->second;
       if (auto it = r.counters.find("raw_blocks/s"); it != r.counters.end()) out.raw_blocks = it->second;
+      for (const char* part : {"client_us", "admit_us", "append_us", "sha256_us", "write_us"}) {
+        if (auto it = r.counters.find(part); it != r.counters.end()) out.parts[part] = it->second;
+      }
     }
   }
 
@@ -274,12 +392,34 @@ class RatioReporter : public benchmark::ConsoleReporter {
                      small->bytes / 1e6, 100 * small->bytes / sha->bytes);
       }
     }
+    auto sealed = find("sealed/" + std::to_string(kSealedBlock));
+    auto signed_each = find("signed/" + std::to_string(kSealedBlock));
+    if (sealed || signed_each) {
+      std::fprintf(f, "\nInvoke-sized transactions (1.5 KB payload, 1.4 KB output), %u per block, "
+                      "one thread, no executor;\nus per entry: client (sign or seal, encode), "
+                      "admission, append (of which SHA-256 of the record alone, pwrite+fdatasync "
+                      "alone)\n",
+                   kSealedBlock);
+      std::fprintf(f, "%-8s %12s %8s %8s %8s %8s %8s\n", "", "entries/s", "client", "admit",
+                   "append", "sha256", "write");
+      for (auto [name, res] : {std::pair{"sealed", sealed}, std::pair{"signed", signed_each}}) {
+        if (!res) continue;
+        auto part = [&](const char* p) {
+          auto it = res->parts.find(p);
+          return it == res->parts.end() ? 0.0 : it->second;
+        };
+        std::fprintf(f, "%-8s %12.0f %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, res->items,
+                     part("client_us"), part("admit_us"), part("append_us"), part("sha256_us"),
+                     part("write_us"));
+      }
+    }
     std::fflush(f);
   }
 
  private:
   struct Result {
     double items = 0, bytes = 0, blocks = 0, raw_items = 0, raw_blocks = 0;
+    std::map<std::string, double> parts;
   };
   const Result* find(const std::string& name) const {
     auto it = results_.find(name);
@@ -340,6 +480,15 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("verify/64KiB-notes", [big](benchmark::State& s) { bench_verify(s, big); })
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
+
+  for (bool sealed : {true, false}) {
+    const std::string name = (sealed ? "sealed/" : "signed/") + std::to_string(kSealedBlock);
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [sealed](benchmark::State& s) { bench_invokes(s, kSealedBlock, sealed); })
+        ->Iterations(sealed ? kSealedBlocks : kSignedBlocks)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
 
   if (!initialize_benchmarks(argc, argv,
                              {"--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true"})) {

@@ -28,8 +28,10 @@ struct AuditReport {
   uint64_t entries = 0;
   /// Bytes of records (frames and bodies) checked; the zero tails are read too.
   uint64_t record_bytes = 0;
-  /// Transaction signatures verified.
+  /// Transaction signatures verified (seals included).
   uint64_t signatures = 0;
+  /// Entries authorised by a seal rather than a signature of their own.
+  uint64_t sealed = 0;
   /// Keys in the world state.
   uint64_t state_keys = 0;
   /// The Merkle root and state commitment of the head block, as recomputed.
@@ -42,7 +44,8 @@ struct AuditReport {
 /// Audits the ledger in `dir` under a shared lock, changing nothing. Checks, block by block
 /// in log order: every segment header; every frame and body checksum; the bytes after the
 /// last record of every segment are zero; every record decodes canonically; every
-/// transaction is for this chain and its signature verifies (the main thread reads, decodes
+/// transaction is for this chain; the sealing rule holds and every transaction a seal does
+/// not cover has a signature that verifies (the main thread reads, decodes
 /// and hashes, `threads` - 1 others check signatures; `threads` 0 means one per CPU, 1 does
 /// everything on the caller's thread); heights, previous hashes and times chain; log sizes and roots match the
 /// recomputed Merkle tree; every block is signed by the genesis proposer; nonces follow

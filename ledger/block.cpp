@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "ledger/parallel.hpp"
+#include "ledger/seal.hpp"
 
 namespace covenant::ledger {
 
@@ -178,6 +179,7 @@ Expected<std::vector<Hash>, BlockError> entry_leaves(std::span<const Entry> entr
   Hasher& hasher = thread_hasher();
   std::vector<Hash> leaves;
   leaves.reserve(entries.size());
+  SealCursor seals;
   for (size_t i = 0; i < entries.size(); ++i) {
     auto leaf = encode_entry(entries[i]);
     if (!leaf) {
@@ -201,6 +203,24 @@ Expected<std::vector<Hash>, BlockError> entry_leaves(std::span<const Entry> entr
                                       "entry " + std::to_string(i) + ": " + tx.error().reason,
                                       i));
       }
+      // A covered transaction has no signature of its own: its seal, earlier in the block,
+      // lists its signing hash, and the seal's signature is checked as any other.
+      const bool zero = is_zero_signature(tx->signature);
+      const Hash signing = zero ? signing_hash(hasher, entries[i].tx) : Hash{};
+      // The payload within the entry's bytes, which outlive a seal's run.
+      const std::span<const uint8_t> payload(entries[i].tx.data() + entries[i].tx.size() -
+                                                 Signature{}.size() - tx->payload.size(),
+                                             tx->payload.size());
+      if (auto ok = seals.next(tx->signer, tx->nonce, tx->kind, payload, zero, &signing); !ok) {
+        return unexpected(block_error(BlockError::Code::entry,
+                                      "entry " + std::to_string(i) + ": sealing rule: " +
+                                          ok.error().reason,
+                                      i));
+      }
+      if (zero) {
+        leaves.push_back(hasher.hash_leaf(*leaf));
+        continue;
+      }
       if (auto ok = verify_signature(*tx); !ok) {
         auto code = ok.error().code == TxError::Code::internal ? BlockError::Code::internal
                                                                : BlockError::Code::entry;
@@ -209,6 +229,15 @@ Expected<std::vector<Hash>, BlockError> entry_leaves(std::span<const Entry> entr
       }
     }
     leaves.push_back(hasher.hash_leaf(*leaf));
+  }
+  if (check_signatures) {
+    if (auto ok = seals.finish(); !ok) {
+      const size_t seal = seals.seal_position();
+      return unexpected(block_error(BlockError::Code::entry,
+                                    "entry " + std::to_string(seal) + ": sealing rule: " +
+                                        ok.error().reason,
+                                    seal));
+    }
   }
   return leaves;
 }

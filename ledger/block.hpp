@@ -267,8 +267,10 @@ Expected<BlockHeader, BlockError> make_block_from_leaves(const BlockHeader* prev
 
 /// Checks one block against the previous header (nullptr for genesis) and the log before
 /// it, in this order: height, previous hash, time, `log_before` matching the previous
-/// header (or empty for genesis), entry count, each entry (decodes canonically and its
-/// transaction's signature verifies), log size, log root, proposer signature. The first
+/// header (or empty for genesis), entry count, each entry (decodes canonically, and its
+/// transaction's signature verifies or, for an all-zero signature, the sealing rule of
+/// ledger/seal.hpp covers it; every seal's run is complete), log size, log root, proposer
+/// signature. The first
 /// failing check is returned. On success `log_before` has become the log after the block;
 /// on failure it is unchanged. Which proposers may sign is the caller's policy.
 Expected<void, BlockError> verify_block(const BlockHeader* previous, const BlockHeader& header,
@@ -276,7 +278,8 @@ Expected<void, BlockError> verify_block(const BlockHeader* previous, const Block
                                         CompactRange& log_before);
 
 /// `verify_block` for entries already reduced to their leaf hashes, in block order: every
-/// check but the entries' own (canonical decoding, transaction signatures), which the
+/// check but the entries' own (canonical decoding, transaction signatures, the sealing
+/// rule), which the
 /// caller makes (the storage layer decodes entries in place and checks their signatures on
 /// several threads). Same order and error codes as `verify_block`; on success `log_before`
 /// has become the log after the block, on failure it is unchanged.

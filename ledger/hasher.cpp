@@ -95,6 +95,10 @@ Hash Hasher::digest(std::span<const uint8_t> a, std::span<const uint8_t> b,
 
 Hash Hasher::sha256(std::span<const uint8_t> data) { return digest(data); }
 
+Hash Hasher::sha256(std::span<const uint8_t> first, std::span<const uint8_t> second) {
+  return digest(first, second);
+}
+
 Hash Hasher::empty_root() { return digest({}); }
 
 Hash Hasher::hash_leaf(std::span<const uint8_t> data) { return digest(kLeafPrefix, data); }

@@ -57,6 +57,10 @@ class Hasher {
   /// Plain SHA-256 of `data` (any length, including zero).
   Hash sha256(std::span<const uint8_t> data);
 
+  /// SHA-256 of `first` followed by `second`, without copying them into one buffer (e.g. a
+  /// domain string and a message that lies inside a larger record).
+  Hash sha256(std::span<const uint8_t> first, std::span<const uint8_t> second);
+
   /// The root of the empty tree, SHA-256() (RFC 9162 §2.1.1). Equal to `kEmptyRoot`.
   Hash empty_root();
 

@@ -1,11 +1,13 @@
 #include "ledger/ledger.hpp"
 
+#include <functional>
 #include <utility>
 
 #include "ledger/codec.hpp"
 #include "ledger/hasher.hpp"
 #include "ledger/parallel.hpp"
 #include "ledger/replay.hpp"
+#include "ledger/seal.hpp"
 #include "ledger/transition.hpp"
 #include "ledger/tx.hpp"
 #include "vm/hex.hpp"
@@ -25,6 +27,30 @@ StorageError make_error(StorageError::Code code, std::string reason,
                         uint64_t block = StorageError::kNone,
                         uint64_t entry = StorageError::kNone) {
   return StorageError::of(code, std::move(reason)).at(block, entry);
+}
+
+// The sealing rule over a block's transactions (`SealCursor`), from what admission recorded:
+// a covered transaction's signing hash was computed then, so this costs a comparison per
+// transaction. Fails with `rejected` naming the entry.
+Expected<void, StorageError> check_sealing(size_t count,
+                                           const std::function<const AdmittedTx&(size_t)>& tx_at,
+                                           uint64_t height) {
+  SealCursor cursor;
+  for (size_t i = 0; i < count; ++i) {
+    const AdmittedTx& tx = tx_at(i);
+    if (auto ok = cursor.next(tx.signer(), tx.nonce(), tx.kind(), tx.payload(), tx.covered(),
+                              &tx.signing_hash());
+        !ok) {
+      return unexpected(make_error(StorageError::Code::rejected,
+                                   "sealing rule: " + ok.error().reason, height, i));
+    }
+  }
+  if (auto ok = cursor.finish(); !ok) {
+    return unexpected(make_error(StorageError::Code::rejected,
+                                 "sealing rule: " + ok.error().reason, height,
+                                 cursor.seal_position()));
+  }
+  return {};
 }
 
 }  // namespace
@@ -295,7 +321,13 @@ Expected<Ledger::Appended, StorageError> Ledger::append_transactions(
   }
   if (!writable_) return unexpected(make_error(Code::invalid_argument, "the ledger is open read-only"));
   const uint64_t height = state_.meta().height ? head_.height + 1 : 0;
-  // Nonces first, as append_items checks them again: a replay is refused before it runs.
+  // The sealing rule and the nonces first, as append_items checks them again: a block that
+  // would be refused is refused before it runs.
+  if (auto ok = check_sealing(txs.size(), [&](size_t i) -> const AdmittedTx& { return txs[i]; },
+                              height);
+      !ok) {
+    return unexpected(ok.error());
+  }
   std::vector<NonceUse> uses;
   uses.reserve(txs.size());
   for (const AdmittedTx& tx : txs) uses.push_back({tx.signer(), tx.nonce()});
@@ -359,6 +391,14 @@ Expected<BlockHeader, StorageError> Ledger::append_items(std::span<const BlockIt
     }
   }
 
+  // What admission could not check, because it needs the block's order: every covered
+  // transaction follows its seal, every seal's run is complete.
+  if (auto ok = check_sealing(items.size(),
+                              [&](size_t i) -> const AdmittedTx& { return items[i].tx; }, height);
+      !ok) {
+    return unexpected(ok.error());
+  }
+
   // The state changes first: a replayed or skipped nonce rejects the block before any work.
   std::vector<NonceUse> uses;
   uses.reserve(items.size());
@@ -385,6 +425,15 @@ Expected<BlockHeader, StorageError> Ledger::append_items(std::span<const BlockIt
     const Receipt& receipt = items[i].receipt;
     if (auto ok = validate_receipt(receipt); !ok) {
       return unexpected(make_error(Code::rejected, "receipt: " + ok.error().reason, height, i));
+    }
+    const AdmittedTx& tx = items[i].tx;
+    if (tx.kind() == TxKind::seal &&
+        receipt != seal_receipt(tx.nonce(),
+                                static_cast<uint32_t>(tx.payload().size() / kSealHashSize))) {
+      return unexpected(make_error(Code::rejected,
+                                   "receipt: a seal's receipt is `seal_receipt`: ok, and the "
+                                   "first covered nonce and count as output",
+                                   height, i));
     }
     body_size += 12 + items[i].tx.bytes().size() + kMinEncodedReceiptSize +
                  receipt.reason.size() + receipt.output.size();

@@ -126,13 +126,16 @@ class Ledger {
   const WorldState& state() const { return state_; }
 
   /// Makes, stores and acknowledges one block holding `items` in order, at `time_ms` (Unix
-  /// ms, not before the head's), signed by `proposer` (the genesis proposer). Checks each
+  /// ms, not before the head's), signed by `proposer` (the genesis proposer). Checks the
+  /// sealing rule (each covered transaction right after its seal and the covered ones before
+  /// it, each seal's run complete, each seal's receipt `seal_receipt`), each
   /// transaction's nonce against the state and the items before it, encodes each receipt,
   /// builds the record (leaf data hashed in place), signs the header, writes the record
   /// with one fdatasync, then commits the state changes and the new head in one LMDB
   /// transaction. Returns the header once all of that is durable.
   ///
-  /// Fails with `rejected` (a replayed or skipped nonce, a bad receipt: `entry` names it; a
+  /// Fails with `rejected` (the sealing rule, a replayed or skipped nonce, a bad receipt:
+  /// `entry` names it; a
   /// wrong proposer, a time before the head's, too many entries, a record over 1 GiB) or
   /// `invalid_argument` (read-only, or an executor is set) and then nothing has changed; with `io` or `state` if
   /// writing failed, and then the ledger refuses further appends (`internal`) until it is
@@ -159,7 +162,9 @@ class Ledger {
 
   /// Executes `txs` in order with the executor (after checking their nonces) and appends the
   /// block they make, with the receipts and state changes the executor computed, as
-  /// `append_block` does. A transaction that fails is a receipt, not an error. Fails with
+  /// `append_block` does; a seal's receipt must be `seal_receipt`, which the executor gives
+  /// it. The sealing rule and the nonces are checked before anything executes. A
+  /// transaction that fails is a receipt, not an error. Fails with
   /// `invalid_argument` without an executor, as the executor fails (nothing changed), or as
   /// `append_block` fails.
   Expected<Appended, StorageError> append_transactions(std::span<const AdmittedTx> txs,

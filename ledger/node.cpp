@@ -7,6 +7,7 @@
 #include "ledger/admission.hpp"
 #include "ledger/checkpoint.hpp"
 #include "ledger/file_io.hpp"
+#include "ledger/seal.hpp"
 #include "ledger/tx.hpp"
 
 namespace covenant::ledger {
@@ -78,11 +79,11 @@ Expected<Node, StorageError> Node::open(const fs::path& dir, OpenMode mode, Exec
 }
 
 Expected<BlockHeader, StorageError> Node::append_notes(
-    std::span<const std::vector<uint8_t>> payloads, uint64_t time_ms) {
+    std::span<const std::vector<uint8_t>> payloads, uint64_t time_ms, bool sealed) {
   auto nonce = ledger_.next_nonce(key_.public_key());
   if (!nonce) return unexpected(std::move(nonce).error());
   std::vector<AdmittedTx> txs;
-  txs.reserve(payloads.size());
+  txs.reserve(payloads.size() + (sealed ? 1 : 0));
   for (size_t i = 0; i < payloads.size(); ++i) {
     if (payloads[i].size() > kMaxPayloadSize) {
       StorageError e = error(StorageError::Code::invalid_argument, "",
@@ -93,6 +94,35 @@ Expected<BlockHeader, StorageError> Node::append_notes(
       e.entry = i;
       return unexpected(std::move(e));
     }
+  }
+  if (sealed) {
+    std::vector<Transaction> notes(payloads.size());
+    for (size_t i = 0; i < payloads.size(); ++i) notes[i].payload = payloads[i];
+    auto seal = seal_batch(notes, key_, *nonce, ledger_.chain_id());
+    if (!seal) {
+      auto code = seal.error().code == TxError::Code::internal
+                      ? StorageError::Code::internal
+                      : StorageError::Code::invalid_argument;
+      return unexpected(error(code, "", seal.error().reason));
+    }
+    auto seal_bytes = encode(*seal);
+    if (!seal_bytes) {
+      return unexpected(error(StorageError::Code::internal, "", seal_bytes.error().reason));
+    }
+    std::vector<std::vector<uint8_t>> covered;
+    covered.reserve(notes.size());
+    for (const Transaction& note : notes) {
+      auto bytes = encode(note);
+      if (!bytes) return unexpected(error(StorageError::Code::internal, "", bytes.error().reason));
+      covered.push_back(std::move(bytes).value());
+    }
+    auto admitted = admit_sealed_batch(*seal_bytes, covered, ledger_.chain_id());
+    if (!admitted) {
+      return unexpected(error(StorageError::Code::internal, "", admitted.error().reason));
+    }
+    txs = std::move(admitted).value();
+  }
+  for (size_t i = 0; i < payloads.size() && !sealed; ++i) {
     Transaction tx;
     tx.chain_id = ledger_.chain_id();
     tx.nonce = *nonce + i;
@@ -114,10 +144,16 @@ Expected<BlockHeader, StorageError> Node::append_notes(
     if (!appended) return unexpected(std::move(appended).error());
     return appended->header;
   }
-  // Without an executor a note's receipt is ok: no gas, no events, no writes.
+  // Without an executor a note's receipt is ok: no gas, no events, no writes; a seal's is
+  // the one the ledger requires.
   std::vector<BlockItem> items;
   items.reserve(txs.size());
-  for (AdmittedTx& tx : txs) items.push_back(BlockItem{std::move(tx), Receipt{}});
+  for (AdmittedTx& tx : txs) {
+    Receipt receipt = tx.kind() == TxKind::seal
+                          ? seal_receipt(tx.nonce(), static_cast<uint32_t>(payloads.size()))
+                          : Receipt{};
+    items.push_back(BlockItem{std::move(tx), std::move(receipt)});
+  }
   return ledger_.append_block(items, time_ms, key_);
 }
 

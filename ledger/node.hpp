@@ -54,11 +54,13 @@ class Node {
 
   /// Records each payload as a note transaction signed by the node key (consecutive nonces
   /// from the state's next one), all in one block at `time_ms`: with an ok receipt, or
-  /// through the executor if the ledger has one.
-  /// Fails with `invalid_argument` for a payload over kMaxPayloadSize, otherwise as
-  /// `Ledger::append_block`.
+  /// through the executor if the ledger has one. With `sealed`, the notes are one sealed
+  /// batch (ledger/seal.hpp): a seal signed by the node key, then the notes with all-zero
+  /// signatures, so the block's first entry is the seal.
+  /// Fails with `invalid_argument` for a payload over kMaxPayloadSize (or, sealed, more than
+  /// kMaxSealedTransactions payloads or none), otherwise as `Ledger::append_block`.
   Expected<BlockHeader, StorageError> append_notes(
-      std::span<const std::vector<uint8_t>> payloads, uint64_t time_ms);
+      std::span<const std::vector<uint8_t>> payloads, uint64_t time_ms, bool sealed = false);
 
   /// The C2SP checkpoint of the log at the head block (origin and key name: the chain id),
   /// signed by the node key. Fails with `internal` if signing fails.

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ledger/hasher.hpp"
+#include "ledger/seal.hpp"
 #include "ledger/transition.hpp"
 #include "vm/hex.hpp"
 
@@ -112,6 +113,8 @@ Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body
   nonces.reserve(count);
   std::vector<std::span<const uint8_t>> receipts;
   receipts.reserve(count);
+  out.covered.reserve(count);
+  SealCursor seals;
   for (size_t i = 0; i < count; ++i) {
     std::span<const uint8_t> leaf = out.record.leaves[i];
     const size_t leaf_at = static_cast<size_t>(leaf.data() - body.data());
@@ -127,10 +130,42 @@ Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body
                                     "\", expected \"" + std::string(at.chain_id) + "\"",
                                 i));
     }
+    // The sealing rule: which entries their seal authorises, and that each seal's run is
+    // exactly the transactions it lists. Hashing a covered transaction's signing message
+    // costs about what hashing its leaf does.
+    const Transaction& tx = parts->transaction;
+    const bool zero = is_zero_signature(tx.signature);
+    const Hash signing = zero ? signing_hash(hasher, parts->tx) : Hash{};
+    // The payload as it lies in the body, which outlives the seal's run (the decoded copy
+    // is moved away below).
+    const std::span<const uint8_t> payload =
+        parts->tx.subspan(parts->tx.size() - Signature{}.size() - tx.payload.size(),
+                          tx.payload.size());
+    if (auto ok = seals.next(tx.signer, tx.nonce, tx.kind, payload, zero, &signing); !ok) {
+      return unexpected(corrupt(height, leaf_at - 4, "sealing rule: " + ok.error().reason, i));
+    }
+    if (tx.kind == TxKind::seal) {
+      const auto covers = static_cast<uint32_t>(tx.payload.size() / kSealHashSize);
+      auto expected = encode_receipt(seal_receipt(tx.nonce, covers));
+      if (!expected || !std::equal(expected->begin(), expected->end(), parts->receipt.begin(),
+                                   parts->receipt.end())) {
+        return unexpected(corrupt(height, leaf_at - 4,
+                                  "a seal's stored receipt is not the one it must have (ok, "
+                                  "its first covered nonce and count)",
+                                  i));
+      }
+    }
+    out.covered.push_back(zero);
     nonces.push_back({parts->transaction.signer, parts->transaction.nonce});
     receipts.push_back(parts->receipt);
     out.transactions.push_back(std::move(parts->transaction));
     out.leaf_hashes.push_back(hasher.hash_leaf(leaf));
+  }
+
+  if (auto ok = seals.finish(); !ok) {
+    const size_t seal = seals.seal_position();
+    return unexpected(
+        corrupt(height, out.entry_offsets[seal], "sealing rule: " + ok.error().reason, seal));
   }
 
   out.log = *at.log;

@@ -49,6 +49,9 @@ struct ReplayedBlock {
   std::vector<Hash> leaf_hashes;
   /// Each entry's transaction, decoded (signatures not yet checked: see `replay_block`).
   std::vector<Transaction> transactions;
+  /// For each entry, true if a seal covers it (the sealing rule held): it has no signature
+  /// of its own to check, its seal's signature authorises it.
+  std::vector<bool> covered;
   /// Offset within the body of each entry's length prefix.
   std::vector<size_t> entry_offsets;
   /// What the block changes in the state.
@@ -60,15 +63,17 @@ struct ReplayedBlock {
 };
 
 /// Decodes `body` (`decode_block_record`) and checks, in this order: every entry decodes
-/// canonically (`decode_entry_parts`) and its transaction carries `at.chain_id`; the header
-/// continues `at.previous` and `at.log` (`verify_block_leaves`: height, previous hash, time,
-/// entry count, log size, log root, proposer signature); the proposer is `*at.proposer`
-/// (after genesis); the nonce transition applies to `*at.state`; with an executor, each
-/// receipt equals the re-executed one; and the state hash after
-/// it has the header's state commitment. Transaction signatures are not checked here: the
-/// proposer's signature covers the log root, which covers every entry, and the audit checks
-/// them on several threads. Fails with `corrupt` (offset within `body`, `block` and, where
-/// one entry is at fault, `entry` set), `state` or `internal`. Changes nothing.
+/// canonically (`decode_entry_parts`) and its transaction carries `at.chain_id`; the block's
+/// transactions satisfy the sealing rule (`SealCursor`) and each seal's stored receipt is its
+/// `seal_receipt`; the header continues `at.previous` and `at.log` (`verify_block_leaves`:
+/// height, previous hash, time, entry count, log size, log root, proposer signature); the
+/// proposer is `*at.proposer` (after genesis); the nonce transition applies to `*at.state`;
+/// with an executor, each receipt equals the re-executed one; and the state hash after it has
+/// the header's state commitment. Transaction signatures (of every entry `covered` does not
+/// mark, seals included) are not checked here: the proposer's signature covers the log root,
+/// which covers every entry, and the audit checks them on several threads. Fails with
+/// `corrupt` (offset within `body`, `block` and, where one entry is at fault, `entry` set),
+/// `state` or `internal`. Changes nothing.
 Expected<ReplayedBlock, StorageError> replay_block(std::span<const uint8_t> body,
                                                    const ChainPosition& at);
 

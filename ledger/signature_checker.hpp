@@ -38,8 +38,11 @@ struct SignatureFailure {
   TxError error;
 };
 
-/// A pool of threads that check `verify_signature` on submitted transactions. Not copyable
-/// or movable; destroying it waits for the queued work.
+/// A pool of threads that check `verify_signature` on submitted transactions. Only
+/// transactions with a signature of their own belong here: one a seal covers (all-zero
+/// signature) would fail, and is checked instead by the sealing rule (`SealCursor`) against
+/// its seal, which is submitted like any other. Not copyable or movable; destroying it
+/// waits for the queued work.
 class SignatureChecker {
  public:
   /// `workers` threads; with 0, `submit` checks inline on the caller's thread.

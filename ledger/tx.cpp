@@ -37,7 +37,7 @@ DecodeError fail_at(size_t offset, std::string reason) { return {offset, std::mo
 
 bool is_known_kind(uint16_t value) {
   return value >= static_cast<uint16_t>(TxKind::note) &&
-         value <= static_cast<uint16_t>(TxKind::consent);
+         value <= static_cast<uint16_t>(TxKind::seal);
 }
 
 std::string_view kind_name(TxKind kind) {
@@ -46,6 +46,7 @@ std::string_view kind_name(TxKind kind) {
     case TxKind::deploy: return "deploy";
     case TxKind::invoke: return "invoke";
     case TxKind::consent: return "consent";
+    case TxKind::seal: return "seal";
   }
   return "unknown";
 }

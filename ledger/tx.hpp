@@ -41,6 +41,7 @@ enum class TxKind : uint16_t {
   deploy = 2,   ///< deploy a contract module
   invoke = 3,   ///< call a deployed contract
   consent = 4,  ///< record a consent grant or withdrawal
+  seal = 5,     ///< authorise the signer's next transactions by their hashes (ledger/seal.hpp)
 };
 
 /// True if `value` is one of the `TxKind` enumerators.
@@ -63,7 +64,8 @@ struct Transaction {
   TxKind kind = TxKind::note;
   /// Opaque to the envelope; at most kMaxPayloadSize bytes.
   std::vector<uint8_t> payload;
-  /// The signer's Ed25519 signature of `signing_message(*this)`.
+  /// The signer's Ed25519 signature of `signing_message(*this)`; all zero for a transaction
+  /// covered by a seal, which authorises it instead (ledger/seal.hpp).
   Signature signature{};
 
   /// Field-by-field equality.
@@ -81,6 +83,8 @@ struct TxError {
     replayed_nonce,   ///< nonce below the signer's next expected nonce
     nonce_gap,        ///< nonce above the signer's next expected nonce
     nonce_exhausted,  ///< nonce 2^64-1: accepting it would wrap the sequence to 0
+    bad_seal,         ///< the sealing rule fails: a malformed seal, or a covered transaction
+                      ///< that is not the one its seal lists at its place (ledger/seal.hpp)
     internal,         ///< OpenSSL failed
   };
   /// Which check failed.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ledger/codec.hpp"
+#include "ledger/seal.hpp"
 #include "node/call_receipt.hpp"
 #include "node/deployment_state.hpp"
 #include "node/invocation.hpp"
@@ -53,6 +54,16 @@ Expected<ledger::BlockExecution, StorageError> ContractExecutor::execute(
   for (const ledger::ExecutedTx& tx : txs) {
     switch (tx.kind) {
       case ledger::TxKind::note: out.receipts.emplace_back(); break;
+      case ledger::TxKind::seal: {
+        // A seal authorises the transactions after it and changes nothing; its receipt is
+        // the one the ledger requires, recording what it covered. The ledger has checked
+        // the payload before execution; a malformed one only reaches here from a caller
+        // that skipped the ledger, and gets a refusal.
+        auto count = ledger::seal_count(tx.payload);
+        out.receipts.push_back(count ? ledger::seal_receipt(tx.nonce, *count)
+                                     : rejected(count.error().reason));
+        break;
+      }
       case ledger::TxKind::deploy: out.receipts.push_back(deploy(block, env, tx)); break;
       case ledger::TxKind::invoke: {
         auto receipt = invoke(block, env, tx);

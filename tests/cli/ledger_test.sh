@@ -129,6 +129,58 @@ case $case_name in
     [[ $(fingerprint L) == "$before" ]] || fail "a refused append changed the ledger"
     ;;
 
+  ledger-sealed-batch)
+    # Three notes under one seal: one signature, four entries; a forged covered note is found.
+    init L
+    expect_rc 0
+    for i in 1 2 3; do echo "sealed note $i" >"s-$i.txt"; done
+    run "$covenant" ledger append L --data s-1.txt s-2.txt s-3.txt --seal --time 1700000001000
+    expect_rc 0
+    grep -q '^block 1: 4 entries at 2023-11-14T22:13:21.000Z, log size 4$' out || fail "append --seal: $(cat out)"
+    grep -q '^  entry 1  s-1.txt  14 bytes  sha256 ' out || fail "append --seal entries: $(cat out)"
+    run "$covenant" ledger show L --block 1 --json
+    expect_rc 0
+    grep -q '"entries":\[{"entry":0,"kind":"seal",.*"nonce":0,"payload_bytes":96,.*"status":"ok"' out ||
+      fail "show --block: $(cat out)"
+    grep -q '{"entry":3,"kind":"note",.*"nonce":3,"payload_bytes":14,' out || fail "show --block: $(cat out)"
+    run "$covenant" ledger verify L
+    expect_rc 0
+    grep -q '^ok: 2 blocks, 4 entries, 1 signatures and 3 sealed entries, 1 segment(s), ' out ||
+      fail "verify: $(cat out)"
+    run "$covenant" ledger verify L --json
+    grep -q '"signatures":1,"sealed":3,' out || fail "verify --json: $(cat out)"
+    # A forger changes the second note and recomputes the record's checksums: only the seal's
+    # hash of it is left to catch the change.
+    python3 - L/log/00000000.seg <<'PY' || fail "could not forge the record"
+import struct, sys
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xFFFFFFFF
+path = sys.argv[1]
+seg = bytearray(open(path, 'rb').read())
+at = seg.index(b'sealed note 2')
+seg[at + 12] = ord('9')
+pos = 98
+while seg[pos:pos + 4] == b'CVRB':
+    length = struct.unpack_from('<I', seg, pos + 4)[0]
+    if pos + 24 <= at < pos + 24 + length:
+        struct.pack_into('<I', seg, pos + 16, crc32c(seg[pos + 24:pos + 24 + length]))
+        struct.pack_into('<I', seg, pos + 20, crc32c(seg[pos:pos + 20]))
+        open(path, 'r+b').write(seg)
+        sys.exit(0)
+    pos += 24 + length
+sys.exit(1)
+PY
+    run "$covenant" ledger verify L
+    expect_rc 1
+    grep -Eq '^covenant ledger verify: FAILED: L/log/00000000.seg at byte [0-9]+: block 1, entry 2: sealing rule: the seal at nonce 0 lists another signing hash for nonce 2' err ||
+      fail "verify of a forged covered note: $(cat err)"
+    ;;
+
   ledger-bad-input)
     init L
     expect_rc 0

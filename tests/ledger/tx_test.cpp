@@ -36,7 +36,8 @@ std::vector<uint8_t> encoded(const Transaction& tx) {
 
 TEST_CASE("tx: encode and decode round trip for every kind and several payload sizes") {
   KeyPair key = test_key(1);
-  for (TxKind kind : {TxKind::note, TxKind::deploy, TxKind::invoke, TxKind::consent}) {
+  for (TxKind kind :
+       {TxKind::note, TxKind::deploy, TxKind::invoke, TxKind::consent, TxKind::seal}) {
     for (size_t size : {0u, 1u, 255u, 256u, 70000u}) {
       CAPTURE(kind_name(kind));
       CAPTURE(size);
@@ -114,7 +115,7 @@ TEST_CASE("tx: encode refuses fields outside the limits") {
   CHECK(code_of(spaced) == TxError::Code::invalid_field);
 
   Transaction unknown = tx;
-  unknown.kind = static_cast<TxKind>(5);
+  unknown.kind = static_cast<TxKind>(6);
   CHECK(code_of(unknown) == TxError::Code::invalid_field);
   unknown.kind = static_cast<TxKind>(0);
   CHECK(code_of(unknown) == TxError::Code::invalid_field);
@@ -199,7 +200,7 @@ TEST_CASE("tx: decode names the field and offset of malformed input") {
   expect(with(7, ' '), 7, "printable");
   expect(with(7, 0x80), 7, "printable");
   expect(with(49, 0), 49, "unknown kind 0");
-  expect(with(49, 5), 49, "unknown kind 5");
+  expect(with(49, 6), 49, "unknown kind 6");
   expect(with(50, 1), 49, "unknown kind 257");
 }
 

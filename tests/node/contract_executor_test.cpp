@@ -9,6 +9,7 @@
 #include "compiler/driver.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/node.hpp"
+#include "ledger/seal.hpp"
 #include "node/call_receipt.hpp"
 #include "node/invocation.hpp"
 #include "tests/ledger/storage_helpers.hpp"
@@ -192,6 +193,74 @@ class Skewed : public ledger::Executor {
 };
 
 }  // namespace
+
+TEST_CASE("executor: a seal is a no-op whose receipt records what it covers") {
+  node::ContractExecutor executor;
+  ledger::MemoryState state;
+  auto block = run_block(executor, state,
+                         {{TxKind::seal, std::vector<uint8_t>(64, 1)},
+                          {TxKind::seal, std::vector<uint8_t>(33, 1)}});
+  CHECK(block.receipts[0] == ledger::seal_receipt(0, 2));
+  CHECK(block.receipts[1].status == ReceiptStatus::rejected);
+  CHECK(block.delta.empty());
+}
+
+TEST_CASE("a node's ledger executes a sealed batch of calls, and audits and rebuilds it") {
+  ledger::testing::TempDir dir;
+  node::ContractExecutor executor;
+  const std::string chain = "covenant-test";
+  {
+    auto n = ledger::Node::init(dir.path() / "node", chain, 1'790'000'000'000, ledger::Seed{},
+                                ledger::kDefaultSegmentCapacity, &executor);
+    REQUIRE(n.has_value());
+    const ledger::KeyPair& key = n->key();
+    ledger::Transaction deploy;
+    deploy.chain_id = chain;
+    deploy.kind = TxKind::deploy;
+    deploy.payload = tally_module();
+    REQUIRE(ledger::sign_transaction(deploy, key).has_value());
+    std::vector<ledger::AdmittedTx> first{*ledger::admit_transaction(*ledger::encode(deploy), chain)};
+    REQUIRE(n->ledger().append_transactions(first, 1'790'000'000'001, key).has_value());
+    // Ten calls under one seal (nonce 1), in one block.
+    std::vector<ledger::Transaction> calls(10);
+    for (auto& call : calls) {
+      call.kind = TxKind::invoke;
+      call.payload = add(2);
+    }
+    auto seal = ledger::seal_batch(calls, key, 1, chain);
+    REQUIRE(seal.has_value());
+    std::vector<std::vector<uint8_t>> covered;
+    for (const auto& call : calls) covered.push_back(*ledger::encode(call));
+    auto batch = ledger::admit_sealed_batch(*ledger::encode(*seal), covered, chain);
+    REQUIRE(batch.has_value());
+    auto appended = n->ledger().append_transactions(*batch, 1'790'000'000'002, key);
+    REQUIRE_MESSAGE(appended.has_value(), (appended ? "" : appended.error().describe()));
+    CHECK(appended->receipts[0] == ledger::seal_receipt(1, 10));
+    for (size_t i = 1; i <= 10; ++i) CHECK(appended->receipts[i].status == ReceiptStatus::ok);
+    // Out of order, the batch is refused before anything executes.
+    auto again = ledger::seal_batch(calls, key, 12, chain);
+    REQUIRE(again.has_value());
+    covered.clear();
+    for (const auto& call : calls) covered.push_back(*ledger::encode(call));
+    auto second = ledger::admit_sealed_batch(*ledger::encode(*again), covered, chain);
+    REQUIRE(second.has_value());
+    std::swap((*second)[1], (*second)[2]);
+    auto refused = n->ledger().append_transactions(*second, 1'790'000'000'003, key);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().entry == 1);
+    CHECK(refused.error().reason.find("sealing rule") != std::string::npos);
+  }
+  auto audit = ledger::audit_ledger(dir.path() / "node", 1, &executor);
+  REQUIRE_MESSAGE(audit.has_value(), (audit ? "" : audit.error().describe()));
+  CHECK(audit->entries == 12);
+  CHECK(audit->signatures == 2);
+  CHECK(audit->sealed == 10);
+  std::filesystem::remove_all(dir.path() / "node" / "state");
+  auto reopened = ledger::Node::open(dir.path() / "node", ledger::OpenMode::read_write, &executor);
+  REQUIRE_MESSAGE(reopened.has_value(), (reopened ? "" : reopened.error().describe()));
+  CHECK(reopened->ledger().recovery().rebuilt_state);
+  CHECK(reopened->ledger().next_nonce(reopened->key().public_key()).value() == 12);
+}
 
 TEST_CASE("a node's ledger replays through the executor; a receipt it disagrees with is damage") {
   ledger::testing::TempDir dir;

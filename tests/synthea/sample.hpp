@@ -1,21 +1,20 @@
 #pragma once
 /// \file
-/// Synthea's CSV export read as claims to adjudicate again: for each claim, what the payer
-/// model takes as input (the charges of its entries, the member's plan and enrollment period
-/// at the service date, the kind of service) and, apart, Synthea's own answer (how each entry
-/// was paid, from claims_transactions.csv) to compare with.
-///
-/// Inputs come from claims.csv, the CHARGE rows of claims_transactions.csv, encounters.csv,
-/// medications.csv, payer_transitions.csv, payers.csv, insurance_plans.csv and Synthea's
-/// insurance_companies.csv (which links a payer's name to its plans). The PAYMENT, TRANSFER
-/// and ADJUSTMENT rows are read only into `Expected`, never into the inputs.
+/// Synthea's CSV export as the Synthea check reads it: the claims to adjudicate again, as the
+/// product reads them (claims::synthea_source: the charges of each claim's entries, the
+/// member's plan and enrollment period at the service date, the kind of service, in the order
+/// Synthea adjudicated them), and apart, Synthea's own answer for each claim (how each entry
+/// was paid, from the PAYMENT, TRANSFER and ADJUSTMENT rows of claims_transactions.csv) with
+/// what the export shows about the claim's history, to compare with and to explain a
+/// difference.
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "claims/claim.hpp"
 #include "vm/expected.hpp"
 
 namespace covenant::synthea {
@@ -30,11 +29,11 @@ struct Paid {
   friend bool operator==(const Paid&, const Paid&) = default;
 };
 
-/// One entry of a claim: its charge (an input) and how Synthea paid it (the answer).
-struct Line {
+/// One entry of a claim as Synthea charged and paid it.
+struct Entry {
   std::string code;  ///< PROCEDURECODE of the CHARGE row.
   int64_t cost = 0;  ///< The CHARGE amount, in cents.
-  Paid expected;
+  Paid paid;
 };
 
 /// Where the claim's enrollment period came from.
@@ -48,37 +47,28 @@ enum class Enrollment {
                         ///< service date.
 };
 
-/// One claim, ready to adjudicate.
-struct Claim {
-  std::string id;       ///< claims.csv Id.
-  std::string patient;  ///< PATIENTID (a UUID).
-  size_t file_index = 0;        ///< Its row in claims.csv.
-  std::string service;          ///< An encounter class ("wellness", ...) or "medication".
-  std::string service_time;     ///< Start of the main entry, ISO 8601 ("2014-05-31T18:34:30Z").
-  std::string adjudicated_at;   ///< When Synthea split its costs: a medication when ordered
-                                ///< (its START), an encounter when it ended (its STOP).
-  std::string enrolled;         ///< Start date (YYYY-MM-DD) of its enrollment period.
+/// Synthea's answer for one claim.
+struct Answer {
+  std::vector<Entry> entries;  ///< In CHARGEID order: the main entry first, then line items.
+  std::string service_time;    ///< FROMDATE of the main entry ("2014-05-31T18:34:30Z").
   Enrollment enrollment = Enrollment::exported;
-  std::optional<int64_t> plan;       ///< Synthea plan id; none: no insurance.
-  std::optional<int64_t> secondary;  ///< Plan id of a secondary plan; none: no secondary plan.
-  std::vector<Line> lines;           ///< The main entry first, then line items.
 };
 
-/// A whole sample: its claims in the order Synthea adjudicated them (by member, then by
-/// `adjudicated_at`; a medication before an encounter at the same instant; then file order).
+/// A whole sample: its claims in the order Synthea adjudicated them (the source's order),
+/// and the answer for each, by claim id.
 struct Sample {
-  std::vector<Claim> claims;
+  std::vector<claims::Claim> claims;
+  std::map<std::string, Answer> answers;
   size_t members = 0;
   size_t entries = 0;
 };
 
-/// Reads the export in `dir` and the payer-to-plan links of `companies`
-/// (insurance_companies.csv). Fails with one line naming the file and what is wrong: a file
-/// or column missing, a malformed amount or time, a payer whose plan is not unique (Synthea's
-/// transitions name the payer, not the plan), an entry whose payments do not add up to its
-/// charge, a claim without a CHARGE row or without its encounter.
-Expected<Sample, std::string> load_sample(const std::filesystem::path& dir,
-                                          const std::filesystem::path& companies);
+/// Reads the export in `dir`: the claims through claims::synthea_source, the answers from
+/// claims_transactions.csv and payer_transitions.csv. Fails with one line naming the file and
+/// what is wrong: the source cannot open the directory or reports a claim it cannot read, a
+/// column is missing, an amount or time is malformed, an entry's payments do not add up to
+/// its charge, or a claim's lines differ from the CHARGE rows its answer holds.
+Expected<Sample, std::string> load_sample(const std::filesystem::path& dir);
 
 /// `cents` as "1234.56" ("-0.05" for a negative amount).
 std::string format_cents(int64_t cents);

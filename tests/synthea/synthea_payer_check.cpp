@@ -1,35 +1,33 @@
-// The Synthea check: contracts/claims/synthea_payer.cvn, compiled and run on the VM, must
-// reproduce Synthea's own adjudication of its sample export. Each claim of the sample is
-// built from its charges and the member's plan and enrollment period at the service date
-// (sample.hpp: never from the payment rows), adjudicated claim by claim in the order Synthea
-// did, with the contract's state carried from claim to claim, and each entry's copay, plan,
-// secondary-plan and patient amounts are compared with claims_transactions.csv to the cent.
+// The Synthea check: contracts/claims/synthea_payer.cvn, run by `covenant simulate --format
+// synthea` over Synthea's sample export, must reproduce Synthea's own adjudication of it. The
+// simulator reads each claim with the product's Synthea reader (claims::synthea_source: its
+// charges and the member's plan and enrollment period at the service date, never the payment
+// rows) and adjudicates them in the order Synthea did, each member's state carried from claim
+// to claim; this program reads the simulator's results file and compares each entry's copay,
+// plan, secondary-plan and patient amounts with claims_transactions.csv to the cent
+// (sample.hpp reads those answers apart).
 //
-// Prints the number of claims and entries, how many match, and every class of mismatch with
-// its count and an example. Passes when at least kMatchedFloor claims match and every
-// mismatch has a known cause (history the export left out); exit 77 (ctest: skipped) when
-// the sample is not on this machine, 1 on failure.
+// Usage: covenant-synthea-check RESULTS.ndjson. Prints the number of claims and entries, how
+// many match, and every class of mismatch with its count and an example. Passes when at
+// least kMatchedFloor claims match and every mismatch has a known cause (history the export
+// left out); exit 77 (ctest: skipped) when the sample is not on this machine, 1 on failure.
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "compiler/driver.hpp"
-#include "runtime/abi.hpp"
-#include "runtime/contract_host.hpp"
-#include "runtime/memory_state.hpp"
+#include <simdjson.h>
+
+#include "claims/decimal.hpp"
 #include "tests/synthea/sample.hpp"
-#include "vm/machine.hpp"
-#include "vm/module.hpp"
 
 namespace fs = std::filesystem;
 using namespace covenant;
-using synthea::Claim;
+using claims::Claim;
+using synthea::Answer;
 using synthea::format_cents;
 using synthea::Paid;
 
@@ -41,139 +39,17 @@ constexpr int kSkipped = 77;
 /// change that matches fewer is a regression.
 constexpr size_t kMatchedFloor = 57;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
-uint64_t metadata_number(const vm::Module& m, const std::string& key, uint64_t fallback) {
-  for (const auto& [k, v] : m.metadata)
-    if (k == key) return std::stoull(v);
-  return fallback;
-}
-
-std::string metadata_text(const vm::Module& m, const std::string& key) {
-  for (const auto& [k, v] : m.metadata)
-    if (k == key) return v;
-  return "";
-}
-
-/// A record field of `type`, or nullptr.
-const runtime::AbiField* field(const runtime::AbiType& type, std::string_view name) {
-  for (const auto& f : type.fields)
-    if (f.name == name) return &f;
-  return nullptr;
-}
-
-/// The contract, compiled, loaded and with its `adjudicate` entry located.
-struct Contract {
-  compiler::Compilation compilation;
-  vm::Program program;
-  runtime::Abi abi;
-  const vm::Entry* entry = nullptr;
-  const runtime::AbiEntry* abi_entry = nullptr;
-  vm::Limits limits;
-  uint64_t max_entries = 0;  ///< The bound of the claim's `charges` list.
-};
-
-Expected<Contract, std::string> load_contract(const fs::path& path) {
-  compiler::SourceFile source(path.string(), read_text(path));
-  compiler::Diagnostics diags;
-  compiler::CompileRequest request;
-  request.base_dir = path.parent_path();
-  compiler::Compilation comp = compiler::compile(source, request, diags);
-  if (diags.has_errors() || !comp.packaged)
-    return unexpected(path.string() + " does not compile:\n" + compiler::render_all(source, diags));
-  const vm::Module& module = comp.packaged->module;
-  auto program = vm::load_module(module, runtime::contract_host_table());
-  if (!program) return unexpected("the module does not load: " + vm::describe(program.error()));
-  auto abi = runtime::Abi::parse(metadata_text(module, "abi"));
-  if (!abi) return unexpected("the module's ABI does not parse: " + abi.error());
-  Contract c{std::move(comp), std::move(*program), std::move(*abi), nullptr, nullptr, {}};
-  c.entry = c.compilation.packaged->module.find_entry("adjudicate");
-  c.abi_entry = c.abi.find("adjudicate");
-  if (!c.entry || !c.abi_entry || !c.abi_entry->result || c.abi_entry->params.size() != 1)
-    return unexpected("the contract has no entry `adjudicate(c: Claim)` with a result");
-  const runtime::AbiField* charges = field(*c.abi_entry->params.front().type, "charges");
-  if (!charges || charges->type->kind != runtime::AbiKind::list)
-    return unexpected("a claim has no list `charges`");
-  c.max_entries = charges->type->bound;
-  c.limits.frame_size = static_cast<uint32_t>(metadata_number(module, "frame_size", 8192));
-  c.limits.max_call_depth = static_cast<uint32_t>(metadata_number(module, "max_call_depth", 8));
-  c.limits.output_size = c.entry->result_size;
-  // Exactly the static bound: a claim that needs more is a fault, reported as unexplained.
-  c.limits.gas = c.compilation.packaged->gas_bound.at("adjudicate");
-  return c;
-}
-
-int64_t word_at(std::span<const uint8_t> bytes, size_t offset) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v |= static_cast<uint64_t>(bytes[offset + i]) << (8 * i);
-  return static_cast<int64_t>(v);
-}
-
-/// The contract's split of each entry, read from the `Adjudication` result through the ABI
-/// (field names, not offsets, are the contract's interface).
-Expected<std::vector<Paid>, std::string> read_result(const runtime::AbiType& result,
-                                                     std::span<const uint8_t> bytes) {
-  const runtime::AbiField* entries = field(result, "entries");
-  if (!entries || entries->type->kind != runtime::AbiKind::list)
-    return unexpected("the result has no list `entries`");
-  const runtime::AbiType& line = *entries->type->elem;
-  const char* names[] = {"copay", "deductible", "payer", "secondary", "patient"};
-  std::vector<const runtime::AbiField*> f;
-  for (const char* n : names) {
-    f.push_back(field(line, n));
-    if (!f.back() || f.back()->type->kind != runtime::AbiKind::money)
-      return unexpected(std::string("an entry of the result has no amount `") + n + "`");
-  }
-  int64_t count = word_at(bytes, entries->offset);
-  if (count < 0 || static_cast<uint64_t>(count) > entries->type->bound)
-    return unexpected("the result's `entries` holds " + std::to_string(count) + " entries");
-  std::vector<Paid> out;
-  for (int64_t i = 0; i < count; ++i) {
-    size_t base = entries->offset + 8 + static_cast<size_t>(i) * line.size;
-    Paid p;
-    p.copay = word_at(bytes, base + f[0]->offset);
-    p.primary = word_at(bytes, base + f[2]->offset);
-    p.secondary = word_at(bytes, base + f[3]->offset);
-    // Synthea's transactions do not separate the deductible from the patient's other share.
-    p.patient = word_at(bytes, base + f[1]->offset) + word_at(bytes, base + f[4]->offset);
-    out.push_back(p);
-  }
-  return out;
-}
-
-std::string params_json(const Claim& c) {
-  std::string member;
-  for (char ch : c.patient)
-    if (ch != '-') member += ch;
-  // A pseudonym is 32 bytes; a Synthea id is a 16-byte UUID, padded with zeros.
-  member.resize(64, '0');
-  auto plan = [](const std::optional<int64_t>& p) { return p ? std::to_string(*p) : std::string("null"); };
-  std::string charges;
-  for (const auto& line : c.lines) {
-    if (!charges.empty()) charges += ", ";
-    charges += "\"" + format_cents(line.cost) + " USD\"";
-  }
-  return "{\"c\": {\"member\": \"" + member + "\", \"enrolled\": \"" + c.enrolled + "\", \"plan\": " +
-         plan(c.plan) + ", \"secondary\": " + plan(c.secondary) + ", \"service\": \"" + c.service +
-         "\", \"service_date\": \"" + c.service_time.substr(0, 10) + "\", \"charges\": [" + charges + "]}}";
-}
-
 std::string describe(const Paid& p) {
   return "copay " + format_cents(p.copay) + ", plan " + format_cents(p.primary) + ", secondary " +
          format_cents(p.secondary) + ", patient " + format_cents(p.patient);
 }
 
 /// Why a claim's amounts differ, from what the export shows about its history.
-std::string mismatch_class(const Claim& c, const std::vector<Paid>& got) {
-  for (const auto& line : c.lines)
-    if (line.expected.adjusted != 0) return "a payer adjustment (ADJUSTMENT rows), which the model leaves out";
-  if (got.size() != c.lines.size()) return "unexplained: the contract returned a different number of entries";
-  switch (c.enrollment) {
+std::string mismatch_class(const Answer& a, const std::vector<Paid>& got) {
+  for (const auto& entry : a.entries)
+    if (entry.paid.adjusted != 0) return "a payer adjustment (ADJUSTMENT rows), which the model leaves out";
+  if (got.size() != a.entries.size()) return "unexplained: the contract returned a different number of entries";
+  switch (a.enrollment) {
     case synthea::Enrollment::not_exported:
       return "no enrollment period in payer_transitions.csv: the claim precedes the export's "
              "window, so the period's earlier claims, deductible and out-of-pocket total are unknown";
@@ -191,97 +67,119 @@ struct MismatchClass {
   std::string example;              // the first one's first differing entry
 };
 
-int check() {
+/// What the contract made of one claim: each entry's split, or why it gave none. Built here by
+/// running the contract on the VM; it is all the comparison needs, so results read from
+/// elsewhere (a simulation's output) compare the same way.
+struct ContractResult {
+  std::vector<Paid> entries;
+  std::string refused;  ///< Non-empty: the contract faulted or denied the claim.
+};
+
+/// One claim compared with Synthea's answer.
+struct Comparison {
+  bool matched = false;        ///< Every entry to the cent.
+  size_t matched_entries = 0;
+  std::string cause;           ///< When not matched: why (mismatch_class), "unexplained..." if unknown.
+  std::string example;         ///< When not matched: the first differing entry, or the refusal.
+};
+
+Comparison compare(const Claim& c, const Answer& a, const ContractResult& got) {
+  Comparison out;
+  bool all = got.refused.empty() && got.entries.size() == a.entries.size();
+  std::string first_difference = got.refused;
+  for (size_t i = 0; i < a.entries.size() && i < got.entries.size(); ++i) {
+    if (got.entries[i] == a.entries[i].paid) {
+      ++out.matched_entries;
+      continue;
+    }
+    all = false;
+    if (first_difference.empty())
+      first_difference = "entry " + std::to_string(i + 1) + " (" + a.entries[i].code + ", " +
+                         format_cents(a.entries[i].cost) + "): Synthea " + describe(a.entries[i].paid) +
+                         "; contract " + describe(got.entries[i]);
+  }
+  out.matched = all;
+  if (all) return out;
+  out.cause = got.refused.empty() ? mismatch_class(a, got.entries) : "unexplained: " + got.refused;
+  out.example = "claim " + c.id + " (" + c.service + ", " + a.service_time.substr(0, 10) + "): " + first_difference;
+  return out;
+}
+
+/// Amount `key` of a results-file object, in cents.
+int64_t cents(simdjson::dom::element e, const char* key) {
+  std::string_view text = e[key].get_string().value();
+  auto v = claims::parse_decimal(text, 2);
+  if (!v) throw std::runtime_error(std::string(key) + ": " + v.error());
+  return *v;
+}
+
+/// The simulator's results, by claim id: each entry's split as Synthea's transactions record
+/// it (the patient's payment is the deductible and the rest beyond copay), or the refusal.
+std::map<std::string, ContractResult> read_results(const fs::path& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::document_stream stream = parser.load_many(path.string());
+  std::map<std::string, ContractResult> out;
+  for (simdjson::dom::element r : stream) {
+    ContractResult got;
+    std::string_view outcome = r["outcome"].get_string().value();
+    if (outcome != "adjudicated") {
+      got.refused = "the contract " + std::string(outcome == "denied" ? "denied" : "failed on") +
+                    " it: " + std::string(r["reason"].get_string().value());
+    } else {
+      for (simdjson::dom::element line : r["lines"].get_array()) {
+        Paid p;
+        p.copay = cents(line, "copay");
+        p.primary = cents(line, "payer");
+        p.secondary = cents(line, "secondary");
+        p.patient = cents(line, "deductible") + cents(line, "coinsurance");
+        got.entries.push_back(p);
+      }
+    }
+    out[std::string(r["claim_id"].get_string().value())] = std::move(got);
+  }
+  return out;
+}
+
+int check(const fs::path& results_path) {
   fs::path dir = fs::path(COVENANT_SYNTHEA_SAMPLE_DIR).lexically_normal();
-  fs::path companies = fs::path(COVENANT_SYNTHEA_COMPANIES_CSV).lexically_normal();
-  if (!fs::is_directory(dir) || !fs::is_regular_file(companies)) {
-    std::cout << "SKIP: the Synthea sample is not here (" << dir.string() << ", " << companies.string()
-              << ")\n";
+  if (!fs::is_directory(dir)) {
+    std::cout << "SKIP: the Synthea sample is not here (" << dir.string() << ")\n";
     return kSkipped;
   }
-  auto sample = synthea::load_sample(dir, companies);
+  auto sample = synthea::load_sample(dir);
   if (!sample) {
     std::cout << "FAIL: cannot read the sample: " << sample.error() << "\n";
     return 1;
   }
-  fs::path source = fs::path(COVENANT_SOURCE_DIR) / "contracts/claims/synthea_payer.cvn";
-  auto contract = load_contract(source);
-  if (!contract) {
-    std::cout << "FAIL: " << contract.error() << "\n";
+  std::map<std::string, ContractResult> results;
+  try {
+    results = read_results(results_path);
+  } catch (const std::exception& e) {
+    std::cout << "FAIL: " << results_path.string() << ": " << e.what() << "\n";
     return 1;
   }
-
-  runtime::MemoryState state;
-  vm::Machine machine;
   size_t matched_claims = 0, matched_entries = 0;
   std::map<std::string, MismatchClass> classes;
   for (const Claim& c : sample->claims) {
-    if (c.lines.size() > contract->max_entries) {
-      // Not adjudicated at all, so the member's later claims may differ too.
-      MismatchClass& k = classes["more entries than a claim of the contract holds (" +
-                                 std::to_string(contract->max_entries) + ")"];
-      k.claims.push_back(c.id);
-      if (k.example.empty()) k.example = "claim " + c.id + ": " + std::to_string(c.lines.size()) + " entries";
-      continue;
-    }
-    auto params = runtime::encode_params(*contract->abi_entry, params_json(c));
-    if (!params) {
-      std::cout << "FAIL: claim " << c.id << ": " << params.error() << "\n";
-      return 1;
-    }
-    runtime::CallContext context;
-    context.state = &state;
-    context.today = runtime::days_from_civil(std::stoi(c.service_time.substr(0, 4)),
-                                             std::stoi(c.service_time.substr(5, 2)),
-                                             std::stoi(c.service_time.substr(8, 2)));
-    uint64_t mark = state.checkpoint();
-    vm::Outcome o = machine.run(contract->program, contract->entry->slot, *params, contract->limits, &context);
-    std::vector<Paid> got;
-    std::string refused;
-    if (!o.ok()) {
-      refused = "the contract faulted: " + vm::describe(*o.fault);
-    } else if (o.r0 != 0) {
-      // "deny.N" metadata: "[code ]line:col reason".
-      refused = "the contract denied it: " +
-                metadata_text(contract->compilation.packaged->module, "deny." + std::to_string(o.r0));
-    } else {
-      auto result = read_result(*contract->abi_entry->result, machine.output());
-      if (!result) {
-        std::cout << "FAIL: " << result.error() << "\n";
-        return 1;
-      }
-      got = std::move(*result);
-    }
-    if (!refused.empty()) state.rollback(mark);
-    state.commit();
-
-    bool all = refused.empty() && got.size() == c.lines.size();
-    std::string first_difference = refused;
-    for (size_t i = 0; i < c.lines.size() && i < got.size(); ++i) {
-      if (got[i] == c.lines[i].expected) {
-        ++matched_entries;
-        continue;
-      }
-      all = false;
-      if (first_difference.empty())
-        first_difference = "entry " + std::to_string(i + 1) + " (" + c.lines[i].code + ", " +
-                           format_cents(c.lines[i].cost) + "): Synthea " + describe(c.lines[i].expected) +
-                           "; contract " + describe(got[i]);
-    }
-    if (all) {
+    auto found = results.find(c.id);
+    ContractResult got;
+    if (found == results.end())
+      got.refused = "no result (the simulator skipped it)";
+    else
+      got = found->second;
+    Comparison result = compare(c, sample->answers.at(c.id), got);
+    matched_entries += result.matched_entries;
+    if (result.matched) {
       ++matched_claims;
       continue;
     }
-    std::string cause = refused.empty() ? mismatch_class(c, got) : "unexplained: " + refused;
-    MismatchClass& k = classes[cause];
+    MismatchClass& k = classes[result.cause];
     k.claims.push_back(c.id);
-    if (k.claims.size() == 1)
-      k.example = "claim " + c.id + " (" + c.service + ", " + c.service_time.substr(0, 10) + "): " +
-                  first_difference;
+    if (k.claims.size() == 1) k.example = result.example;
   }
 
   const auto& s = *sample;
-  std::cout << "synthea: " << source.filename().string() << " over " << dir.string() << "\n"
+  std::cout << "synthea: contracts/claims/synthea_payer.cvn over " << dir.string() << " (" << results_path.filename().string() << ")\n"
             << "  " << s.members << " members, " << s.claims.size() << " claims, " << s.entries
             << " entries, adjudicated in Synthea's order (per member: a medication when ordered, an "
                "encounter when it ends)\n"
@@ -312,4 +210,10 @@ int check() {
 
 }  // namespace
 
-int main() { return check(); }
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cout << "usage: covenant-synthea-check RESULTS.ndjson (from covenant simulate --format synthea)\n";
+    return 2;
+  }
+  return check(argv[1]);
+}

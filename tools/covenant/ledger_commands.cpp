@@ -131,6 +131,7 @@ struct AppendOptions {
   std::string dir;
   std::vector<std::string> files;
   std::optional<uint64_t> time_ms;
+  bool seal = false;
   bool json = false;
 };
 
@@ -155,9 +156,10 @@ int run_append(const AppendOptions& o) {
   // The clock may be behind the last block (another machine, a clock step): block time never
   // goes backwards, so it then stays at the head's. An explicit --time is taken as given.
   const uint64_t time_ms = o.time_ms.value_or(std::max(now_ms(), head_time));
-  auto header = node->append_notes(payloads, time_ms);
+  auto header = node->append_notes(payloads, time_ms, o.seal);
   if (!header) return fail("append", header.error());
-  const uint64_t first = header->log_size - header->entry_count;
+  // Under a seal, the seal is the block's first entry and the files follow it.
+  const uint64_t first = header->log_size - header->entry_count + (o.seal ? 1 : 0);
   Hasher& hasher = thread_hasher();
   if (o.json) {
     std::string entries = "[";
@@ -321,6 +323,7 @@ int run_verify(const VerifyOptions& o) {
                             .num("blocks", r.blocks)
                             .num("entries", r.entries)
                             .num("signatures", r.signatures)
+                            .num("sealed", r.sealed)
                             .num("segments", r.segments)
                             .num("record_bytes", r.record_bytes)
                             .num("state_keys", r.state_keys)
@@ -330,9 +333,12 @@ int run_verify(const VerifyOptions& o) {
                             .text()
                             .c_str());
   } else {
+    // Entries a seal authorises have no signature of their own; they are counted apart.
+    const std::string sealed =
+        r.sealed == 0 ? "" : " and " + std::to_string(r.sealed) + " sealed entries";
     std::printf("ok: %" PRIu64 " blocks, %" PRIu64 " entries, %" PRIu64
-                " signatures, %" PRIu64 " segment(s), %" PRIu64 " record bytes\n",
-                r.blocks, r.entries, r.signatures, r.segments, r.record_bytes);
+                " signatures%s, %" PRIu64 " segment(s), %" PRIu64 " record bytes\n",
+                r.blocks, r.entries, r.signatures, sealed.c_str(), r.segments, r.record_bytes);
     std::printf("log root     %s (size %" PRIu64 ")\n", hex(r.log_root).c_str(), r.entries);
     std::printf("state        %s (%" PRIu64 " key%s)\n", hex(r.state_commitment).c_str(),
                 r.state_keys, r.state_keys == 1 ? "" : "s");
@@ -474,6 +480,9 @@ void add_ledger_commands(CLI::App& app, int& exit_code) {
   add_dir(append_cmd, append->dir);
   append_cmd->add_option("--data", append->files, "Files to record (at most 1 MiB each)")->required();
   append_cmd->add_option("--time", append->time_ms, "Block time, Unix milliseconds (default: now)");
+  append_cmd->add_flag("--seal", append->seal,
+                       "Sign one seal covering every note instead of each note (the seal is "
+                       "the block's first entry)");
   append_cmd->add_flag("--json", append->json, "Print one JSON object");
   append_cmd->callback([append, &exit_code] { exit_code = run_append(*append); });
 

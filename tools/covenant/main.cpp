@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/covenant/contract_commands.hpp"
+#include "tools/covenant/gen_claims_command.hpp"
 #include "tools/covenant/ledger_commands.hpp"
 #include "tools/covenant/node_commands.hpp"
+#include "tools/covenant/report_command.hpp"
+#include "tools/covenant/simulate_command.hpp"
 #include "tools/covenant/vm_commands.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +18,9 @@ int main(int argc, char** argv) {
   covenant::cli::add_contract_commands(app, exit_code);
   covenant::cli::add_node_commands(app, exit_code);
   covenant::cli::add_ledger_commands(app, exit_code);
+  covenant::cli::add_simulate_command(app, exit_code);
+  covenant::cli::add_gen_claims_command(app, exit_code);
+  covenant::cli::add_report_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
