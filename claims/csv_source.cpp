@@ -3,8 +3,8 @@
 // rules for whole files), one at a time, so a claim is assembled from its rows as they come
 // and memory holds one claim and one row of look-ahead.
 
+#include <algorithm>
 #include <array>
-#include <charconv>
 #include <functional>
 
 #include "claims/fields.hpp"

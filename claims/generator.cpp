@@ -1,5 +1,7 @@
 #include "claims/generator.hpp"
 
+#include "claims/civil_date.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -43,28 +45,7 @@ struct Rng {
   bool chance(uint32_t per10k) { return below(10000) < per10k; }
 };
 
-// ---- calendar (days since 1970-01-01; Hinnant's civil-date algorithms) -----------------------
-
-int32_t days_from_civil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int32_t>(doe) - 719468;
-}
-
-void civil_from_days(int32_t z, int& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int>(yoe) + era * 400 + (m <= 2);
-}
+// ---- calendar (days since 1970-01-01; claims/civil_date.hpp) ---------------------------------
 
 // 0 Sunday .. 6 Saturday (1970-01-01 was a Thursday).
 unsigned weekday(int32_t day) {
@@ -584,8 +565,8 @@ struct ClaimGenerator::State {
 ClaimGenerator::State::State(const GeneratorOptions& o) : options(o) {
   if (o.plan_year < 1900 || o.plan_year > 9000)
     throw std::invalid_argument("the plan year must be between 1900 and 9000");
-  year_start = days_from_civil(o.plan_year, 7, 1);
-  year_end = days_from_civil(o.plan_year + 1, 6, 30);
+  year_start = static_cast<int32_t>(days_from_civil(o.plan_year, 7, 1));
+  year_end = static_cast<int32_t>(days_from_civil(o.plan_year + 1, 6, 30));
   for (uint64_t n = o.claims; n >= 10'000'000; n /= 10)
     ++id_width;
 
@@ -628,13 +609,8 @@ ClaimGenerator::State::State(const GeneratorOptions& o) : options(o) {
   date_base = year_start - 64;
   const int32_t last = year_end + 800;
   date_text.resize(static_cast<size_t>(last - date_base + 1) * 10);
-  for (int32_t d = date_base; d <= last; ++d) {
-    int y = 0;
-    unsigned m = 0, day = 0;
-    civil_from_days(d, y, m, day);
-    char* p = &date_text[static_cast<size_t>(d - date_base) * 10];
-    std::snprintf(p, 11, "%04d-%02u-%02u", y, m, day);
-  }
+  for (int32_t d = date_base; d <= last; ++d)
+    format_date(d).copy(&date_text[static_cast<size_t>(d - date_base) * 10], 10);
 }
 
 uint16_t ClaimGenerator::State::intern(std::string_view code) {
@@ -649,12 +625,7 @@ void ClaimGenerator::State::put_date(std::string& out, int32_t day) const {
     out.append(&date_text[static_cast<size_t>(i) * 10], 10);
     return;
   }
-  int y = 0;
-  unsigned m = 0, d = 0;
-  civil_from_days(day, y, m, d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-  out.append(buf, 10);
+  out += format_date(day);
 }
 
 void ClaimGenerator::State::make_member(Rng& rng, Member& m, uint64_t global_index) {

@@ -1,8 +1,10 @@
 // The NDJSON claims reader (docs/claims-format.md, "NDJSON"): one JSON object per line, a
 // claim or a call. Claims are read with simdjson's On Demand API straight from the line
 // buffer, every member visited once in file order, so that a claim costs one pass and no
-// allocation once the reused Claim has grown to size. Calls are rare and kept whole (their
-// arguments are passed on as JSON), so they go through the DOM API, which validates them fully.
+// allocation once the reused Claim has grown to size: member names are matched and strings
+// without escapes taken in place, amounts from their number tokens as written. Calls are rare
+// and kept whole (their arguments are passed on as JSON), so they go through the DOM API,
+// which validates them fully.
 
 #include <simdjson.h>
 
@@ -152,7 +154,8 @@ class NdjsonSource final : public Source {
   bool json_error(const Path& at, error_code e, std::string_view expected) {
     // A value of another type is the file's mistake in a valid document; anything else
     // is JSON that does not parse.
-    if (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR || e == simdjson::NUMBER_OUT_OF_RANGE)
+    if (!expected.empty() &&
+        (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR || e == simdjson::NUMBER_OUT_OF_RANGE))
       return fail(at, std::string("expected ") + std::string(expected));
     return fail({}, std::string("not valid JSON (") + simdjson::error_message(e) + ")");
   }

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "claims/civil_date.hpp"
+#include "claims/decimal.hpp"
 #include "runtime/abi.hpp"
 
 namespace covenant::simulate {
@@ -14,21 +16,9 @@ void append_int(int64_t v, std::string& out) {
 }
 
 void append_date(int64_t days, std::string& out) {
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "\"%04lld-%02lld-%02lld\"", static_cast<long long>(y),
-                        static_cast<long long>(m), static_cast<long long>(d));
-  out.append(buf, static_cast<size_t>(n));
+  out += '"';
+  out += claims::format_date(days);
+  out += '"';
 }
 
 struct Writer {
@@ -70,22 +60,7 @@ const char* outcome_name(Outcome o) {
 }
 
 void append_amount(int64_t minor, int digits, std::string& out) {
-  uint64_t magnitude = minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
-  if (minor < 0) out += '-';
-  uint64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(magnitude / scale));
-  out.append(buf, static_cast<size_t>(n));
-  if (digits > 0) {
-    out += '.';
-    uint64_t frac = magnitude % scale;
-    for (int i = digits - 1; i >= 0; --i) {
-      uint64_t p = 1;
-      for (int j = 0; j < i; ++j) p *= 10;
-      out += static_cast<char>('0' + (frac / p) % 10);
-    }
-  }
+  out += claims::format_decimal(minor, digits);
 }
 
 void append_result_json(const ClaimResult& r, std::string& out) {
