@@ -147,6 +147,16 @@ Expected<void, std::string> put_optional_int(uint8_t* p, const AbiType& t,
 
 }  // namespace
 
+std::string pseudonym_hex(const Digest& d) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s(64, '0');
+  for (size_t i = 0; i < 32; ++i) {
+    s[2 * i] = kDigits[d[i] >> 4];
+    s[2 * i + 1] = kDigits[d[i] & 15];
+  }
+  return s;
+}
+
 Digest claim_digest(std::string_view id, ledger::Hasher& hasher) {
   return hasher.sha256(bytes_of(id));
 }

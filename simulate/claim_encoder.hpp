@@ -31,6 +31,9 @@ using Digest = std::array<uint8_t, 32>;
 /// otherwise SHA-256 of its text.
 Digest member_pseudonym(std::string_view member, ledger::Hasher& hasher);
 
+/// `d` as 64 lower-case hex digits (how results name a member).
+std::string pseudonym_hex(const Digest& d);
+
 /// The claim-id hash the plan sees for `id`: SHA-256 of its text.
 Digest claim_digest(std::string_view id, ledger::Hasher& hasher);
 

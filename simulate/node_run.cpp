@@ -19,16 +19,6 @@ namespace {
 
 constexpr uint64_t kDayMs = 86'400'000;
 
-std::string hex(const Digest& d) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(64, '0');
-  for (size_t i = 0; i < 32; ++i) {
-    s[2 * i] = digits[d[i] >> 4];
-    s[2 * i + 1] = digits[d[i] & 15];
-  }
-  return s;
-}
-
 std::string storage(const ledger::StorageError& e) { return e.describe(); }
 
 // One record waiting for its block: a claim (with the index of its first transaction and
@@ -78,7 +68,7 @@ class NodeRunner {
       p.parts = parts;
       for (auto& block : blocks)
         if (auto ok = push_invoke(b_.entry().name, std::move(block)); !ok) return ok;
-      p.pseudonym = hex(member_pseudonym(claim->member, hasher_));
+      p.pseudonym = pseudonym_hex(member_pseudonym(claim->member, hasher_));
       p.claim = std::move(*claim);
     } else {
       auto& call = std::get<claims::Call>(record);

@@ -39,16 +39,6 @@ uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-std::string hex(const Digest& d) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(64, '0');
-  for (size_t i = 0; i < 32; ++i) {
-    s[2 * i] = digits[d[i] >> 4];
-    s[2 * i + 1] = digits[d[i] & 15];
-  }
-  return s;
-}
-
 // A call without a member: run in every member's state, at its place in the input.
 struct SharedCall {
   uint64_t seq = 0;
@@ -360,7 +350,7 @@ Expected<Summary, std::string> simulate(const runtime::LoadedContract& plan,
       if (auto* claim = std::get_if<claims::Claim>(&record)) {
         ++claims_read;
         latest = std::max(latest, claim->received);
-        claim->member = hex(member_pseudonym(claim->member, hasher));
+        claim->member = pseudonym_hex(member_pseudonym(claim->member, hasher));
         w = &writers[fnv1a(claim->member) % partitions];
         append_claim(seq, *claim, w->buffer());
       } else {
@@ -369,7 +359,7 @@ Expected<Summary, std::string> simulate(const runtime::LoadedContract& plan,
           shared.push_back(SharedCall{seq, latest, call});
           continue;
         }
-        call.member = hex(member_pseudonym(call.member, hasher));
+        call.member = pseudonym_hex(member_pseudonym(call.member, hasher));
         w = &writers[fnv1a(call.member) % partitions];
         append_call(seq, latest, call, w->buffer());
       }
