@@ -191,6 +191,10 @@ std::string Summary::table() const {
                 count_text(static_cast<uint64_t>(rate)).c_str());
   row("wall time", buf);
   row("gas", count_text(gas));
+  if (peak_memory_kib) {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(peak_memory_kib) / 1024);
+    row("peak memory (resident)", buf);
+  }
   return out;
 }
 
@@ -253,6 +257,7 @@ std::string Summary::json() const {
   out += "],";
   num("gas", gas);
   char buf[64];
+  num("peak_memory_kib", peak_memory_kib);
   std::snprintf(buf, sizeof buf, "\"seconds\":%.3f,\"claims_per_second\":%.0f}", seconds,
                 seconds > 0 ? static_cast<double>(claims) / seconds : 0.0);
   out += buf;

@@ -35,6 +35,7 @@ struct Summary {
   std::map<std::pair<std::string, int64_t>, Tally> adjustments;  ///< By (group, CARC).
   uint64_t gas = 0;
   double seconds = 0;         ///< Wall time of the whole run.
+  uint64_t peak_memory_kib = 0;  ///< Peak resident memory of the process (0: unknown).
 
   /// Adds one result.
   void add(const ClaimResult& r);

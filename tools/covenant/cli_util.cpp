@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "tools/covenant/program_file.hpp"
@@ -52,6 +53,14 @@ Expected<runtime::CallerKey, std::string> parse_caller(const std::string& text) 
     return unexpected("expected a public key of 64 hex digits, got \"" + text + "\"");
   std::copy(bytes->begin(), bytes->end(), key.begin());
   return key;
+}
+
+uint64_t peak_resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
+  return 0;
 }
 
 }  // namespace covenant::cli

@@ -24,6 +24,11 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes);
 /// The wall clock as Unix milliseconds (block times when none is given).
 uint64_t now_ms();
 
+/// The peak resident memory of this process's address space, KiB (Linux /proc/self/status
+/// VmHWM: since the last exec, unlike getrusage, which also counts the image before it);
+/// 0 where it cannot be read.
+uint64_t peak_resident_kib();
+
 /// The exit code for a ledger or node error: 1 when the ledger refuses or is damaged
 /// (`rejected`, `corrupt`), 2 for everything about the input or the machine.
 int storage_exit_code(const ledger::StorageError& e);

@@ -145,6 +145,7 @@ int run_simulate(const SimulateArgs& a) {
     }
   }
   if (tty) bar->clear();
+  if (summary) summary->peak_memory_kib = peak_resident_kib();
   if (!summary) {
     fail(command, summary.error());
     return a.strict ? kStopped : kUnusable;
