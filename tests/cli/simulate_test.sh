@@ -104,6 +104,15 @@ case "$case_name" in
     expect_rc 0
     run "$covenant" ledger verify node; expect_rc 0
     ;;
+  simulate-csv-matches-ndjson)
+    # The same claims as CSV rows (the enrolment from a setup file) give the same results.
+    run "$covenant" simulate --plan "$ppo" --claims "$fixtures/good.ndjson" --out ndjson.out; expect_rc 0
+    run "$covenant" simulate --plan "$ppo" --setup "$fixtures/enrol_c3.ndjson" \
+      --claims "$fixtures/good.csv" --out csv.out
+    expect_rc 0
+    [[ ! -s err ]] || fail "problems: $(cat err)"
+    cmp -s ndjson.out csv.out || fail "CSV results differ: $(diff ndjson.out csv.out | head -4)"
+    ;;
   simulate-fhir)
     # Every Claim of both FHIR folders parses and is adjudicated (the plan sees SNOMED codes,
     # so it refuses lines as not covered; a refusal is a decision). Members are enrolled by a
