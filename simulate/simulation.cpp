@@ -310,10 +310,15 @@ Expected<Summary, std::string> simulate(const runtime::LoadedContract& plan,
   if (!dir) return unexpected(dir.error());
 
   unsigned threads = std::max(1u, o.threads);
+  // Any source of unknown size (standard input) makes the whole input's size unknown.
   uint64_t total = 0;
-  for (const auto& source : *sources) total += source->bytes_total();
+  bool size_known = true;
+  for (const auto& source : *sources) {
+    total += source->bytes_total();
+    size_known = size_known && source->bytes_total() > 0;
+  }
   uint32_t partitions =
-      total == 0 ? kUnknownSizePartitions
+      !size_known ? kUnknownSizePartitions
                  : static_cast<uint32_t>(std::clamp<uint64_t>(total / kBytesPerPartition,
                                                               uint64_t{threads} * 8, kMaxPartitions));
   std::vector<SpillWriter> writers;
