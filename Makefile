@@ -31,7 +31,8 @@ test: deps
 # The commercial PPO plan over 100,000 synthetic claims: checked and tested, then the claims
 # (covenant gen-claims, a fixed seed) simulated through it onto a fresh node, where every
 # adjudication is an entry on the ledger; the summary, an HTML report, and the ledger audited
-# by re-executing every transaction. The same bytes every run.
+# by re-executing every transaction. The same claims and results every run (the node's key is
+# made fresh, so its signatures and the log differ).
 DEMO_DIR := build/demo
 demo: deps
 	@$(MAKE) --no-print-directory release
