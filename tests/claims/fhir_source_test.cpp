@@ -8,6 +8,7 @@
 
 #include "claims/civil_date.hpp"
 #include "claims/readers.hpp"
+#include "tests/claims/records.hpp"
 #include "claims/short_id.hpp"
 
 namespace covenant::claims {
@@ -15,30 +16,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Read {
-  std::vector<Claim> claims;
-  std::vector<Problem> problems;
-};
-
-Read read_all(Source& source) {
-  Read out;
-  Record record;
-  while (source.next(record)) {
-    if (auto* c = std::get_if<Claim>(&record)) out.claims.push_back(*c);
-    else if (auto* p = std::get_if<Problem>(&record)) out.problems.push_back(*p);
-  }
-  return out;
-}
-
-Read read_text(const std::string& text, const std::string& name = "claims.json") {
+testing::Split read_text(const std::string& text, const std::string& name = "claims.json") {
   auto source = fhir_source(memory_stream(std::vector<uint8_t>(text.begin(), text.end()), name));
-  return read_all(*source);
-}
-
-std::string describe(const std::vector<Problem>& problems) {
-  std::string s;
-  for (const auto& p : problems) s += p.location + ": " + p.reason + "\n";
-  return s;
+  return testing::read_split(*source);
 }
 
 // A gzip file's text, read without the readers.
@@ -87,8 +67,8 @@ TEST_CASE("fhir: every Claim of the Synthea and SMART sample bundles is read, wi
       auto stream = open_stream(entry.path());
       REQUIRE_MESSAGE(stream.has_value(), (stream ? "" : stream.error()));
       auto source = fhir_source(std::move(*stream));
-      Read got = read_all(*source);
-      CHECK_MESSAGE(got.problems.empty(), describe(got.problems));
+      testing::Split got = testing::read_split(*source);
+      CHECK_MESSAGE(got.problems.empty(), testing::describe(got.problems));
       CHECK(got.claims.size() == count_claims(gunzip(entry.path())));
       CHECK(source->bytes_read() == source->bytes_total());
       for (const Claim& c : got.claims) {
@@ -123,8 +103,8 @@ TEST_CASE("fhir: a directory is read in name order, and Synthea's claims map as 
   }
   auto source = fhir_directory_source(dir);
   REQUIRE_MESSAGE(source.has_value(), (source ? "" : source.error()));
-  Read got = read_all(**source);
-  CHECK_MESSAGE(got.problems.empty(), describe(got.problems));
+  testing::Split got = testing::read_split(**source);
+  CHECK_MESSAGE(got.problems.empty(), testing::describe(got.problems));
   REQUIRE(got.claims.size() == 62);
   // Christeen33's file sorts before Temika453's.
   CHECK(got.claims.front().member == "edcd074e-b20a-2826-ff28-4677579314b1");
@@ -157,7 +137,7 @@ TEST_CASE("fhir: a priced item's net is read exactly") {
   }
   auto stream = open_stream(file);
   REQUIRE(stream.has_value());
-  Read got = read_all(*fhir_source(std::move(*stream)));
+  testing::Split got = testing::read_split(*fhir_source(std::move(*stream)));
   const Claim* c = nullptr;
   for (const Claim& claim : got.claims)
     if (claim.id == "35b40e83-4081-4ff0-9ae1-5ba12bf93869") c = &claim;
@@ -207,8 +187,8 @@ std::string claim(const std::string& id, const std::string& patch = "") {
 }
 
 TEST_CASE("fhir: the documented mapping of a Claim") {
-  Read got = read_text(bundle(entry(claim("c-1"))));
-  REQUIRE_MESSAGE(got.problems.empty(), describe(got.problems));
+  testing::Split got = read_text(bundle(entry(claim("c-1"))));
+  REQUIRE_MESSAGE(got.problems.empty(), testing::describe(got.problems));
   REQUIRE(got.claims.size() == 1);
   const Claim& c = got.claims[0];
   CHECK(c.id == "c-1");
@@ -237,7 +217,7 @@ TEST_CASE("fhir: the documented mapping of a Claim") {
 }
 
 TEST_CASE("fhir: a single Claim, NDJSON, and other resources") {
-  Read single = read_text(claim("solo"));
+  testing::Split single = read_text(claim("solo"));
   CHECK(single.claims.size() == 1);
   CHECK(single.problems.empty());
 
@@ -249,14 +229,14 @@ TEST_CASE("fhir: a single Claim, NDJSON, and other resources") {
                      "{not json\n" + line2 + "\r\n";
   for (const char* name : {"claims.ndjson", "claims.json"}) {
     INFO(name);
-    Read got = read_text(text, name);
+    testing::Split got = read_text(text, name);
     REQUIRE(got.claims.size() == 2);
     CHECK(got.claims[0].location == std::string(name) + ":1 (claim n-1)");
     CHECK(got.claims[1].location == std::string(name) + ":5 (claim n-2)");
     REQUIRE(got.problems.size() == 1);
     CHECK(got.problems[0].location == std::string(name) + ":4");
   }
-  Read empty = read_text("");
+  testing::Split empty = read_text("");
   CHECK(empty.claims.empty());
   CHECK(empty.problems.empty());
 }
@@ -279,7 +259,7 @@ TEST_CASE("fhir: a malformed claim is a problem naming it, and reading goes on")
                                   "quantity": {"value": 1.5}}], )")) + ",\n" +
                         entry(claim("no-items", R"("item": [], )")) + ",\n" +
                         entry(claim("good"));
-  Read got = read_text(bundle(entries));
+  testing::Split got = read_text(bundle(entries));
   REQUIRE(got.claims.size() == 1);
   CHECK(got.claims[0].id == "good");
   REQUIRE(got.problems.size() == 9);
@@ -297,29 +277,29 @@ TEST_CASE("fhir: a malformed claim is a problem naming it, and reading goes on")
 }
 
 TEST_CASE("fhir: Bundles of other types, broken JSON and unreadable input") {
-  Read history = read_text(bundle(entry(claim("h")), "history"));
+  testing::Split history = read_text(bundle(entry(claim("h")), "history"));
   CHECK(history.claims.empty());
   REQUIRE(history.problems.size() == 1);
   CHECK(history.problems[0].location == "claims.json");
 
-  Read searchset = read_text(bundle(entry(claim("s")), "searchset"));
+  testing::Split searchset = read_text(bundle(entry(claim("s")), "searchset"));
   CHECK(searchset.claims.size() == 1);
 
   // Brackets that do not match: the document is refused as a whole.
   std::string start = "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n" + entry(claim("first"));
-  Read unbalanced = read_text(start + ",\n{\"resource\": {\"resourceType\": \"Claim\", \"id\": ]]]\n");
+  testing::Split unbalanced = read_text(start + ",\n{\"resource\": {\"resourceType\": \"Claim\", \"id\": ]]]\n");
   CHECK(unbalanced.claims.empty());
   REQUIRE(unbalanced.problems.size() == 1);
   CHECK(unbalanced.problems[0].location == "claims.json");
   // A malformed value found while reading: the claims before it are kept, the rest dropped.
-  Read broken = read_text(start + ",\n" + entry(claim("second", R"("extension": [nul], )")) + ",\n" +
+  testing::Split broken = read_text(start + ",\n" + entry(claim("second", R"("extension": [nul], )")) + ",\n" +
                           entry(claim("third")) + "]}");
   CHECK(broken.claims.size() == 1);
   REQUIRE(broken.problems.size() == 1);
   CHECK(broken.problems[0].location == "claims.json");
   CHECK(broken.problems[0].reason.starts_with("not valid JSON"));
 
-  Read japanese = read_text(claim("yen", R"("item": [{"productOrService": {"coding": [{"code": "A"}]},
+  testing::Split japanese = read_text(claim("yen", R"("item": [{"productOrService": {"coding": [{"code": "A"}]},
       "net": {"value": 1500, "currency": "JPY"}}], )"));
   REQUIRE(japanese.claims.size() == 1);
   CHECK(japanese.claims[0].currency == "JPY");

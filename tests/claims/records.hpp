@@ -29,6 +29,28 @@ inline std::vector<Record> read_all(Source& source) {
   return records;
 }
 
+/// The claims and the problems of `source`, apart (calls are left out).
+struct Split {
+  std::vector<Claim> claims;
+  std::vector<Problem> problems;
+};
+inline Split read_split(Source& source) {
+  Split out;
+  Record record;
+  while (source.next(record)) {
+    if (auto* c = std::get_if<Claim>(&record)) out.claims.push_back(*c);
+    else if (auto* p = std::get_if<Problem>(&record)) out.problems.push_back(*p);
+  }
+  return out;
+}
+
+/// `problems`, one "location: reason" line each (for test messages).
+inline std::string describe(const std::vector<Problem>& problems) {
+  std::string s;
+  for (const auto& p : problems) s += p.location + ": " + p.reason + "\n";
+  return s;
+}
+
 /// The claim `record` holds; fails the test, showing the problem, when it holds another.
 inline const Claim& claim_of(const Record& record) {
   if (const auto* p = std::get_if<Problem>(&record)) FAIL_CHECK(p->location << ": " << p->reason);

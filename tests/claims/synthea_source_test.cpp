@@ -13,33 +13,13 @@
 #include "claims/csv_table.hpp"
 #include "claims/decimal.hpp"
 #include "claims/readers.hpp"
+#include "tests/claims/records.hpp"
 #include "claims/short_id.hpp"
 
 namespace covenant::claims {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Read {
-  std::vector<Claim> claims;
-  std::vector<Problem> problems;
-};
-
-Read read_all(Source& source) {
-  Read out;
-  Record record;
-  while (source.next(record)) {
-    if (auto* c = std::get_if<Claim>(&record)) out.claims.push_back(*c);
-    else if (auto* p = std::get_if<Problem>(&record)) out.problems.push_back(*p);
-  }
-  return out;
-}
-
-std::string describe(const std::vector<Problem>& problems) {
-  std::string s;
-  for (const auto& p : problems) s += p.location + ": " + p.reason + "\n";
-  return s;
-}
 
 // A fresh directory, removed with its contents at the end of the test.
 class TempDir {
@@ -73,8 +53,8 @@ TEST_CASE("synthea: the 2024 sample reads as 62 claims whose lines are its CHARG
   }
   auto source = synthea_source(kSample);
   REQUIRE_MESSAGE(source.has_value(), (source ? "" : source.error()));
-  Read got = read_all(**source);
-  CHECK_MESSAGE(got.problems.empty(), describe(got.problems));
+  testing::Split got = testing::read_split(**source);
+  CHECK_MESSAGE(got.problems.empty(), testing::describe(got.problems));
   CHECK((*source)->bytes_read() == (*source)->bytes_total());
 
   // The CHARGE rows counted and summed from the file itself, per claim.
@@ -160,7 +140,7 @@ TEST_CASE("synthea: a small export: order, plans, CHARGE rows only, problems") {
   write_export(dir, true);
   auto source = synthea_source(dir.path());
   REQUIRE_MESSAGE(source.has_value(), (source ? "" : source.error()));
-  Read got = read_all(**source);
+  testing::Split got = testing::read_split(**source);
   // The orphan (no encounter) is reported; its time unknown, it sorts first for its member.
   REQUIRE(got.problems.size() == 1);
   CHECK(got.problems[0].location.ends_with("claims.csv: Claim/orphan"));
@@ -193,7 +173,7 @@ TEST_CASE("synthea: without its own insurance_companies.csv, Synthea's table is 
   write_export(dir, false);
   auto source = synthea_source(dir.path());
   REQUIRE(source.has_value());
-  Read got = read_all(**source);
+  testing::Split got = testing::read_split(**source);
   // Aetna is in Synthea's table; "Own Co" is not, so the claims whose period names it as the
   // secondary payer are problems.
   CHECK(got.claims.empty());
