@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ledger/file_io.hpp"
+#include "vm/hex.hpp"
 
 namespace covenant::consent {
 
@@ -16,13 +17,6 @@ namespace {
 
 constexpr std::string_view kPatientTag = "covenant/patient";
 constexpr std::string_view kPartyTag = "covenant/party";
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 

@@ -72,6 +72,12 @@ Expected<ledger::BlockExecution, StorageError> ContractExecutor::execute(
         break;
       }
       default:
+        if (auto h = handlers_.find(tx.kind); h != handlers_.end()) {
+          auto receipt = h->second->execute(*this, block, env, tx);
+          if (!receipt) return unexpected(std::move(receipt).error());
+          out.receipts.push_back(std::move(receipt).value());
+          break;
+        }
         out.receipts.push_back(rejected("this node does not execute " +
                                         std::string(ledger::kind_name(tx.kind)) +
                                         " transactions"));

@@ -41,11 +41,35 @@ struct QueryResult {
   std::vector<runtime::Event> events;
 };
 
-/// Executes deploy and invoke transactions (notes do nothing; consent transactions are
-/// rejected). Deterministic; keeps a cache of loaded modules by module id. Not thread-safe.
+class ContractExecutor;
+
+/// Executes the transactions of a kind the contract layer does not know itself (the consent
+/// layer's, consent/), inside the block's view of the state, with the contract executor at
+/// hand to resolve deployed templates. Must be deterministic, as `ledger::Executor` is.
+class KindHandler {
+ public:
+  virtual ~KindHandler() = default;
+  /// The receipt of `tx`. A storage failure (not the transaction's fault) is an error; the
+  /// block then cannot be made.
+  virtual Expected<ledger::Receipt, ledger::StorageError> execute(ContractExecutor& contracts,
+                                                                 BlockState& block,
+                                                                 const ledger::BlockEnv& env,
+                                                                 const ledger::ExecutedTx& tx) = 0;
+};
+
+/// Executes deploy and invoke transactions (notes do nothing; other kinds go to the handler
+/// installed for them, and without one are rejected). Deterministic; keeps a cache of
+/// loaded modules by module id. Not thread-safe.
 class ContractExecutor : public ledger::Executor {
  public:
   ContractExecutor() = default;
+
+  /// Has `handler` execute every transaction of `kind` (replacing an earlier handler).
+  /// Every executor that appends to, recovers or audits one ledger must have the same
+  /// handlers, or replay disagrees with the record.
+  void handle(ledger::TxKind kind, std::shared_ptr<KindHandler> handler) {
+    handlers_[kind] = std::move(handler);
+  }
 
   /// See `ledger::Executor::execute`.
   Expected<ledger::BlockExecution, ledger::StorageError> execute(
@@ -57,6 +81,18 @@ class ContractExecutor : public ledger::Executor {
   /// (a malformed record or a stored module that does not load), or as reading fails.
   Expected<ResolvedContract, ledger::StorageError> resolve(const ledger::StateReader& state,
                                                            std::string_view name, uint32_t version);
+  /// The same, read through a block's view (sees the block's own deployments).
+  Expected<ResolvedContract, ledger::StorageError> resolve_in(BlockState& block,
+                                                              std::string_view name,
+                                                              uint32_t version);
+
+  /// The module `module_id`, loaded once and cached (content-addressed, so a cached module
+  /// is right for any block). Fails with `corrupt` if it is not stored or does not load.
+  Expected<const runtime::LoadedContract*, ledger::StorageError> load(BlockState& block,
+                                                                     const ledger::Hash& module_id);
+
+  /// The machine the executor runs calls on (one per executor; not thread-safe).
+  vm::Machine& machine() { return machine_; }
 
   /// Every deployment in `state`, by name and then version. Fails as reading fails.
   static Expected<std::vector<Deployment>, ledger::StorageError> deployments(
@@ -78,13 +114,9 @@ class ContractExecutor : public ledger::Executor {
   Expected<ledger::Receipt, ledger::StorageError> invoke(BlockState& block,
                                                         const ledger::BlockEnv& env,
                                                         const ledger::ExecutedTx& tx);
-  Expected<ResolvedContract, ledger::StorageError> resolve_in(BlockState& block,
-                                                              std::string_view name,
-                                                              uint32_t version);
-  Expected<const runtime::LoadedContract*, ledger::StorageError> load(BlockState& block,
-                                                                     const ledger::Hash& module_id);
 
   std::map<ledger::Hash, std::unique_ptr<runtime::LoadedContract>> cache_;
+  std::map<ledger::TxKind, std::shared_ptr<KindHandler>> handlers_;
   vm::Machine machine_;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "consent/consent_handler.hpp"
 #include "ledger/admission.hpp"
 #include "ledger/node.hpp"
 #include "ledger/seal.hpp"
@@ -242,6 +243,7 @@ Expected<NodeRun, std::string> simulate_on_node(std::span<const uint8_t> module_
   auto binding = PlanBinding::bind(plan, o.entry);
   if (!binding) return unexpected(binding.error());
   node::ContractExecutor executor;
+  consent::install(executor);
   auto node = ledger::Node::open(node_dir, ledger::OpenMode::read_write, &executor);
   if (!node) return unexpected(storage(node.error()));
   const ledger::KeyPair& key = signer ? *signer : node->key();

@@ -24,6 +24,9 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes);
 /// The wall clock as Unix milliseconds (block times when none is given).
 uint64_t now_ms();
 
+/// Unix milliseconds as ISO 8601 UTC, e.g. 2026-11-24T09:30:00.123Z.
+std::string iso_time(uint64_t ms);
+
 /// The peak resident memory of this process's address space, KiB (Linux /proc/self/status
 /// VmHWM: since the last exec, unlike getrusage, which also counts the image before it);
 /// 0 where it cannot be read.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "consent/consent_handler.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/checkpoint.hpp"
 #include "ledger/log_proofs.hpp"
@@ -44,19 +45,6 @@ std::vector<std::string> hex_list(const std::vector<Hash>& hashes) {
   for (const Hash& h : hashes) out.push_back(to_hex(h));
   return out;
 }
-
-// Unix milliseconds as ISO 8601 UTC, e.g. 2026-11-24T09:30:00.123Z.
-std::string iso_time(uint64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<unsigned>(ms % 1000));
-  return buf;
-}
-
 
 // The header fields every command that shows a block prints.
 JsonObject header_json(const BlockHeader& h) {
@@ -150,6 +138,7 @@ int run_append(const AppendOptions& o) {
     payloads.push_back(std::move(bytes).value());
   }
   node::ContractExecutor executor;
+  consent::install(executor);
   auto node = Node::open(o.dir, OpenMode::read_write, &executor);
   if (!node) return fail("append", node.error());
   const uint64_t head_time = node->ledger().head().time_ms;
@@ -301,6 +290,7 @@ struct VerifyOptions {
 
 int run_verify(const VerifyOptions& o) {
   node::ContractExecutor executor;
+  consent::install(executor);
   auto report = audit_ledger(o.dir, o.threads, &executor);
   if (!report) {
     const StorageError& e = report.error();

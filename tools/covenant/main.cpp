@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/covenant/consent_commands.hpp"
 #include "tools/covenant/contract_commands.hpp"
 #include "tools/covenant/gen_claims_command.hpp"
 #include "tools/covenant/ledger_commands.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   covenant::cli::add_contract_commands(app, exit_code);
   covenant::cli::add_node_commands(app, exit_code);
   covenant::cli::add_ledger_commands(app, exit_code);
+  covenant::cli::add_consent_commands(app, exit_code);
   covenant::cli::add_simulate_command(app, exit_code);
   covenant::cli::add_gen_claims_command(app, exit_code);
   covenant::cli::add_report_command(app, exit_code);

@@ -10,6 +10,7 @@
 
 #include <openssl/rand.h>
 
+#include "consent/consent_handler.hpp"
 #include "ledger/admission.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/node.hpp"
@@ -21,6 +22,7 @@
 #include "tools/covenant/cli_util.hpp"
 #include "tools/covenant/contract_commands.hpp"
 #include "tools/covenant/json.hpp"
+#include "tools/covenant/node_tx.hpp"
 #include "vm/hex.hpp"
 
 namespace covenant::cli {
@@ -42,68 +44,6 @@ int fail_with(const std::string& command, const StorageError& e) {
   return fail_with(command, e.describe(), storage_exit_code(e));
 }
 
-
-// "Name" or "Name@3": a contract and a version (0: the highest deployed).
-bool parse_contract_ref(const std::string& text, std::string& name, uint32_t& version) {
-  const size_t at = text.find('@');
-  name = text.substr(0, at);
-  version = 0;
-  if (name.empty()) return false;
-  if (at == std::string::npos) return true;
-  const std::string digits = text.substr(at + 1);
-  if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  const uint64_t v = std::stoull(digits);
-  if (v == 0 || v > UINT32_MAX) return false;
-  version = static_cast<uint32_t>(v);
-  return true;
-}
-
-// The key in --key's file, or nullopt for the node's own key.
-Expected<std::optional<ledger::KeyPair>, std::string> key_from_file(const std::string& key_file) {
-  if (key_file.empty()) return std::optional<ledger::KeyPair>();
-  auto seed = read_seed_file(key_file);
-  if (!seed) return unexpected(seed.error());
-  auto key = ledger::KeyPair::from_seed(*seed);
-  if (!key) return unexpected(key.error().reason);
-  return std::optional<ledger::KeyPair>(std::move(key).value());
-}
-
-// Signs `payload` of `kind` with `key` (its next nonce), appends it as one block and returns
-// the receipt, the header and the entry's index in the log.
-struct Recorded {
-  ledger::Receipt receipt;
-  ledger::BlockHeader header;
-  uint64_t entry = 0;
-};
-
-Expected<Recorded, StorageError> record(Node& node, const ledger::KeyPair& key, ledger::TxKind kind,
-                                        std::vector<uint8_t> payload,
-                                        std::optional<uint64_t> time) {
-  auto nonce = node.ledger().next_nonce(key.public_key());
-  if (!nonce) return unexpected(std::move(nonce).error());
-  ledger::Transaction tx;
-  tx.chain_id = node.ledger().chain_id();
-  tx.signer = key.public_key();
-  tx.nonce = *nonce;
-  tx.kind = kind;
-  tx.payload = std::move(payload);
-  auto internal = [](std::string reason) {
-    return unexpected(StorageError::of(StorageError::Code::internal, std::move(reason)));
-  };
-  if (auto ok = ledger::sign_transaction(tx, key); !ok) return internal(ok.error().reason);
-  auto bytes = ledger::encode(tx);
-  if (!bytes) return internal(bytes.error().reason);
-  auto admitted = ledger::admit_transaction(*bytes, node.ledger().chain_id());
-  if (!admitted) return internal(admitted.error().reason);
-  // Block time never goes backwards, even when this machine's clock does. An explicit time
-  // is taken as given (the ledger refuses one before the head's).
-  const uint64_t time_ms = time.value_or(std::max(now_ms(), node.ledger().head().time_ms));
-  std::vector<ledger::AdmittedTx> txs{std::move(admitted).value()};
-  auto appended = node.ledger().append_transactions(txs, time_ms, node.key());
-  if (!appended) return unexpected(std::move(appended).error());
-  return Recorded{std::move(appended->receipts[0]), appended->header, appended->header.log_size - 1};
-}
 
 // ---- keygen --------------------------------------------------------------------------
 
@@ -141,6 +81,7 @@ int run_deploy(const DeployOptions& o) {
   auto loaded = runtime::LoadedContract::load(*bytes);
   if (!loaded) return fail_with("deploy", o.input + ": " + loaded.error(), kUnusable);
   node::ContractExecutor executor;
+  consent::install(executor);
   auto node = Node::open(o.node, OpenMode::read_write, &executor);
   if (!node) return fail_with("deploy", node.error());
   auto key = key_from_file(o.key_file);
@@ -206,6 +147,7 @@ Expected<Prepared, int> prepare(const std::string& command, const CallOptions& o
 
 int run_invoke(const CallOptions& o) {
   node::ContractExecutor executor;
+  consent::install(executor);
   auto node = Node::open(o.node, OpenMode::read_write, &executor);
   if (!node) return fail_with("invoke", node.error());
   auto prepared = prepare("invoke", o, *node, executor);
@@ -241,6 +183,7 @@ int run_invoke(const CallOptions& o) {
 
 int run_query(const CallOptions& o) {
   node::ContractExecutor executor;
+  consent::install(executor);
   auto node = Node::open(o.node, OpenMode::read_only, &executor);
   if (!node) return fail_with("query", node.error());
   auto prepared = prepare("query", o, *node, executor);
