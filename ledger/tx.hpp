@@ -40,7 +40,7 @@ enum class TxKind : uint16_t {
   note = 1,     ///< an opaque notarised record (e.g. a document hash)
   deploy = 2,   ///< deploy a contract module
   invoke = 3,   ///< call a deployed contract
-  consent = 4,  ///< record a consent grant or withdrawal
+  consent = 4,  ///< the consent layer: grants, revocations, decisions, records (docs/consent.md)
   seal = 5,     ///< authorise the signer's next transactions by their hashes (ledger/seal.hpp)
 };
 
