@@ -20,13 +20,16 @@ StorageError corrupt(std::string reason) {
 // How close an abstaining instance came to permitting: reasons a template finds after
 // checking more of the request rank first (a look-back miss means the grantee, purpose,
 // class and period all held).
+// A revocation, the patient's own act on a consent that covered the request, ranks above
+// a consent that lapsed or had not begun.
 int specificity(Reason r) {
   switch (r) {
-    case Reason::outside_lookback: return 10;
-    case Reason::label_not_covered: return 9;
-    case Reason::action_not_covered: return 8;
-    case Reason::wrong_study: return 7;
-    case Reason::wrong_purpose: return 6;
+    case Reason::outside_lookback: return 11;
+    case Reason::label_not_covered: return 10;
+    case Reason::action_not_covered: return 9;
+    case Reason::wrong_study: return 8;
+    case Reason::wrong_purpose: return 7;
+    case Reason::revoked: return 6;
     case Reason::expired: return 5;
     case Reason::not_yet_valid: return 4;
     case Reason::class_not_granted: return 3;
@@ -75,12 +78,14 @@ Expected<Decision, StorageError> Decider::decide(node::ContractExecutor& contrac
   ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
 
   std::vector<uint8_t> policy;  // id (u64 BE) and SHA-256 of the record, per instance consulted
-  bool any_revoked = false;
   struct Best {
     uint64_t id = 0;
     Ruling ruling;
   };
   std::optional<Best> forbid, permit, abstain;
+  auto abstained = [&](uint64_t id, const Ruling& ruling) {
+    if (!abstain || specificity(ruling.reason) > specificity(abstain->ruling.reason)) abstain = Best{id, ruling};
+  };
   for (uint64_t id : ids_) {
     auto bytes = block.get(instance_key(id));
     if (block.error()) return unexpected(*block.error());
@@ -92,7 +97,9 @@ Expected<Decision, StorageError> Decider::decide(node::ContractExecutor& contrac
     policy.insert(policy.end(), record_hash.begin(), record_hash.end());
     ++d.consulted;
     if (instance->revoked_height != 0 && instance->revoked_height < height) {
-      any_revoked = true;
+      Ruling revoked;
+      revoked.reason = Reason::revoked;
+      abstained(id, revoked);
       continue;
     }
     auto contract = contracts.load(block, instance->module_id);
@@ -128,9 +135,7 @@ Expected<Decision, StorageError> Decider::decide(node::ContractExecutor& contrac
       case Ruling::Effect::permit:
         if (!permit || (permit->ruling.flag && !ruling.flag)) permit = candidate;
         break;
-      case Ruling::Effect::abstain:
-        if (!abstain || specificity(ruling.reason) > specificity(abstain->ruling.reason)) abstain = candidate;
-        break;
+      case Ruling::Effect::abstain: abstained(id, ruling); break;
     }
   }
   d.policy_hash = hasher.sha256(policy);
@@ -155,10 +160,6 @@ Expected<Decision, StorageError> Decider::decide(node::ContractExecutor& contrac
     d.reason = abstain->ruling.reason;
     d.consent = abstain->id;
     d.rule = abstain->ruling.rule;
-    return d;
-  }
-  if (any_revoked) {
-    d.reason = Reason::revoked;
     return d;
   }
   // Nothing covers this grantee and class: does the grantee hold consents for other classes?

@@ -404,9 +404,11 @@ int run_audit(const AuditOptions& o) {
       if (proof) {
         std::string path = "[";
         for (const auto& h : proof->path) path += (path.size() > 1 ? ",\"" : "\"") + to_hex(h) + "\"";
-        d += ",\"proof\":{\"tree_size\":" + std::to_string(proof->tree_size) + ",\"root\":\"" +
-             to_hex(proof->root) + "\",\"leaf_hash\":\"" + to_hex(proof->leaf_hash) + "\",\"audit_path\":" +
-             path + "],\"verified\":true}";
+        // The fields of `covenant ledger proof --json`, so any RFC 9162 verifier can check it.
+        d += ",\"proof\":{\"entry\":" + std::to_string(proof->leaf_index) + ",\"tree_size\":" +
+             std::to_string(proof->tree_size) + ",\"root\":\"" + to_hex(proof->root) + "\",\"leaf_hash\":\"" +
+             to_hex(proof->leaf_hash) + "\",\"entry_bytes\":\"" + to_hex(proof->leaf_data) +
+             "\",\"audit_path\":" + path + "],\"verified\":true}";
       }
       array += (array.size() > 1 ? "," : "") + d + "}";
       continue;

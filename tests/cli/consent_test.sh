@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# End-to-end checks of the consent layer on a node: `consent_test.sh CASE BIN_DIR SOURCE_DIR
+# [SHARED_DIR]`. Each case runs in a scratch directory with its own node; block times are
+# given (--time), so dates are fixed. Exit 77 (skipped) when a case needs SHARED_DIR data
+# that is absent.
+set -uo pipefail
+case_name=$1 bin=$2 src=$3 shared=${4:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+covenant="$bin/covenant"
+templates="$src/contracts/consent"
+
+fail() { echo "FAIL: $*"; exit 1; }
+run() { "$@" >"$work/out" 2>"$work/err"; echo $? >"$work/rc"; }
+rc() { cat "$work/rc"; }
+expect_rc() { [[ $(rc) == "$1" ]] || fail "exit $(rc), expected $1: $(cat "$work/err") $(head -c 2000 "$work/out")"; }
+expect_out() { grep -q -- "$1" "$work/out" || fail "expected /$1/ in: $(cat "$work/out") $(cat "$work/err")"; }
+expect_err() { grep -q -- "$1" "$work/err" || fail "expected /$1/ on stderr: $(cat "$work/err")"; }
+# JSON field $2 (dotted path) of the one-object file $1.
+field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
+
+# Unix milliseconds of noon UTC on day $1 (YYYY-MM-DD).
+ms() { python3 -c 'import datetime,sys; d=datetime.datetime.fromisoformat(sys.argv[1]+"T12:00:00+00:00"); print(int(d.timestamp())*1000)' "$1"; }
+
+# A node N made on 2027-01-01, a patient key, the patient Patient/1 enrolled with it.
+setup_node() {
+  run "$covenant" init N --time "$(ms 2027-01-01)"; expect_rc 0
+  run "$covenant" keygen -o patient.key; expect_rc 0
+}
+deploy() { run "$covenant" deploy "$1" --node N --time "$(ms "$2")"; expect_rc 0; }
+enrol() { run "$covenant" consent enrol --node N --patient "$1" --holder patient.key --time "$(ms "$2")"; expect_rc 0; }
+# grant TEMPLATE DAY JSON: prints the consent id.
+grant() {
+  run "$covenant" consent grant "$1" --node N --key patient.key --args "$3" --time "$(ms "$2")"
+  expect_rc 0
+  sed -n 's/^granted consent \([0-9]*\) .*/\1/p' out
+}
+# check DAY ARGS...: a recorded decision as JSON in out; the exit code in rc.
+check() {
+  local day=$1
+  shift
+  run "$covenant" consent check --node N --json --time "$(ms "$day")" "$@"
+}
+expect_decision() {  # OUTCOME REASON [RULE]
+  [[ $(field out decision) == "$1" ]] || fail "decision $(cat out), expected $1"
+  [[ $(field out reason) == "$2" ]] || fail "reason $(cat out), expected $2"
+  [[ -z ${3:-} || $(field out rule) == "$3" ]] || fail "rule $(cat out), expected $3"
+}
+
+treatment_terms='{"t":{"patient":"@patient:Patient/1","grantees":["@party:Practitioner/7"],
+  "purposes":["TREAT"],"classes":["@class:labs","@class:imaging"],"withheld":["@class:psychotherapy"],
+  "from":"2027-01-01","until":"2027-12-31","lookback":{"months":6,"days":0}}}'
+
+case "$case_name" in
+  consent-denial-reasons)
+    # Every reason a decision gives, through `covenant consent check`, with explicitly
+    # denied told apart from not permitted.
+    setup_node
+    deploy "$templates/treatment.cvn" 2027-01-01
+    enrol Patient/1 2027-01-01
+    id=$(grant TreatmentConsent 2027-01-01 "$treatment_terms")
+    [[ $id == 1 ]] || fail "first consent id $id"
+    q=(--patient Patient/1 --grantee Practitioner/7 --purpose TREAT)
+    check 2027-03-01 "${q[@]}" --class labs --record-date 2027-02-01
+    expect_rc 0; expect_decision permitted granted grant
+    [[ $(field out consent) == 1 ]] || fail "deciding consent: $(cat out)"
+    check 2027-03-01 --patient Patient/2 --grantee Practitioner/7 --purpose TREAT --class labs
+    expect_rc 1; expect_decision "not permitted" "no consent"
+    check 2027-03-01 --patient Patient/1 --grantee Practitioner/8 --purpose TREAT --class labs
+    expect_rc 1; expect_decision "not permitted" "no consent"
+    check 2027-03-01 "${q[@]}" --class genomics --record-date 2027-02-01
+    expect_rc 1; expect_decision "not permitted" "class not granted"
+    check 2027-03-01 --patient Patient/1 --grantee Practitioner/7 --purpose HRESCH --class labs --record-date 2027-02-01
+    expect_rc 1; expect_decision "not permitted" "wrong purpose" purpose
+    check 2027-03-01 "${q[@]}" --class labs --record-date 2026-08-31
+    expect_rc 1; expect_decision "not permitted" "outside look-back" lookback
+    check 2027-03-01 "${q[@]}" --class psychotherapy --record-date 2027-02-01
+    expect_rc 1; expect_decision "explicitly denied" explicit withheld
+    # The text form names the reason and the consent.
+    run "$covenant" consent check --node N --time "$(ms 2027-03-02)" "${q[@]}" --class psychotherapy
+    expect_rc 1; expect_out "^explicitly denied: a rule of the consent forbids it"
+    expect_out "consent 1 (TreatmentConsent version 1), rule withheld"
+    run "$covenant" consent check --node N --time "$(ms 2027-03-02)" "${q[@]}" --class labs --record-date 2026-01-01
+    expect_rc 1; expect_out "^not permitted: the record is outside the consent's look-back window"
+    # A what-if at another date is not recorded.
+    run "$covenant" consent check --node N --at 2026-12-31 "${q[@]}" --class labs --record-date 2026-12-01 --json
+    expect_rc 1; expect_decision "not permitted" "not yet valid"
+    check 2028-01-05 "${q[@]}" --class labs --record-date 2027-12-01
+    expect_rc 1; expect_decision "not permitted" expired period
+    # Revoked: a new consent, used, revoked by the patient's key; in force until its block ends.
+    id=$(grant TreatmentConsent 2028-01-06 "${treatment_terms//2027-/2028-}")
+    [[ $id == 2 ]] || fail "second consent id $id"
+    check 2028-01-07 "${q[@]}" --class labs --record-date 2028-01-01
+    expect_rc 0; expect_decision permitted granted
+    run "$covenant" consent revoke 2 --node N --time "$(ms 2028-01-08)"
+    expect_rc 1; expect_err "only the patient's keys or the key that granted it"
+    run "$covenant" consent revoke 2 --node N --key patient.key --time "$(ms 2028-01-08)"
+    expect_rc 0
+    check 2028-01-09 "${q[@]}" --class labs --record-date 2028-01-01
+    expect_rc 1; expect_decision "not permitted" revoked
+    run "$covenant" consent list --node N --patient Patient/1
+    expect_rc 0; expect_out "consent 2 .*revoked in block"
+    run "$covenant" ledger verify N; expect_rc 0
+    # Bad input is refused before anything is signed.
+    run "$covenant" consent check --node N "${q[@]}" --class labs --record-date 2027-02-30
+    expect_rc 2; expect_err "record-date"
+    run "$covenant" consent grant TreatmentConsent --node N --key patient.key --args '{"t":{}}'
+    expect_rc 2; expect_err "args"
+    ;;
+
+  consent-audit)
+    # `covenant audit` lists exactly the decisions made on the patient's data, each with an
+    # inclusion proof that an independent RFC 9162 checker accepts.
+    setup_node
+    deploy "$templates/treatment.cvn" 2027-01-01
+    enrol Patient/1 2027-01-01
+    enrol Patient/2 2027-01-01
+    grant TreatmentConsent 2027-01-01 "$treatment_terms" >/dev/null
+    : >made
+    day=10
+    for args in "--class labs --record-date 2027-02-01" "--class genomics" "--class psychotherapy" \
+                "--class labs --purpose-x" ; do
+      [[ $args == *purpose-x* ]] && args="--class labs --record-date 2026-01-01"
+      check "2027-02-$day" --patient Patient/1 --grantee Practitioner/7 --purpose TREAT $args
+      echo "$(field out entry) $(field out decision)" >>made
+      day=$((day + 1))
+    done
+    # Decisions on another patient are not listed.
+    check 2027-02-20 --patient Patient/2 --grantee Practitioner/7 --purpose TREAT --class labs
+    check 2027-02-21 --patient Patient/1 --grantee Practitioner/9 --purpose TREAT --class labs
+    echo "$(field out entry) $(field out decision)" >>made
+    run "$covenant" audit --node N --patient Patient/1 --proof --json
+    expect_rc 0
+    cp out audit.json
+    python3 - audit.json made "$src/tests/cli/rfc9162_check.py" <<'PY' || fail "audit: $(cat audit.json)"
+import json, subprocess, sys
+listed = json.load(open(sys.argv[1]))
+made = [line.split(" ", 1) for line in open(sys.argv[2]).read().splitlines()]
+got = [[str(e["entry"]), e["decision"]] for e in listed]
+if got != made:
+    sys.exit(f"listed {got}, made {made}")
+for e in listed:
+    open("p.json", "w").write(json.dumps(e["proof"]))
+    r = subprocess.run([sys.executable, sys.argv[3], "inclusion", "p.json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"entry {e['entry']}: {r.stdout}{r.stderr}")
+PY
+    root=$("$covenant" ledger show N --json | sed 's/.*"log_root":"\([0-9a-f]*\)".*/\1/')
+    grep -q "\"root\":\"$root\"" audit.json || fail "proofs are not against the log's root $root"
+    # A date range selects by the decision's time.
+    run "$covenant" audit --node N --patient Patient/1 --from 2027-02-11 --to 2027-02-12 --json
+    expect_rc 0
+    [[ $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' out) == 2 ]] || fail "range: $(cat out)"
+    run "$covenant" audit --node N --patient Patient/1
+    expect_rc 0; expect_out "4 decision(s)\|5 decision(s)"
+    run "$covenant" ledger verify N; expect_rc 0
+    ;;
+
+  consent-records)
+    # A custodian registers a document; a permitted reader gets its location and checks the
+    # file it fetched against the registered hash; a changed file is reported.
+    setup_node
+    deploy "$templates/treatment.cvn" 2027-01-01
+    enrol Patient/1 2027-01-01
+    grant TreatmentConsent 2027-01-01 "$treatment_terms" >/dev/null
+    printf 'lab report: potassium 4.1 mmol/L\n' >report.txt
+    doc=$(sha256sum report.txt | cut -c1-64)
+    run "$covenant" record register report.txt --node N --patient Patient/1 --class labs \
+      --date 2027-02-01 --location "https://records.hospital-a.example/d/$doc" --time "$(ms 2027-02-02)"
+    expect_rc 0; expect_out "registered document $doc"
+    run "$covenant" record fetch "$doc" --node N --grantee Practitioner/7 --purpose TREAT --verify report.txt \
+      --time "$(ms 2027-02-03)"
+    expect_rc 0; expect_out "permitted"; expect_out "records.hospital-a.example"; expect_out "matches the registered SHA-256"
+    printf 'lab report: potassium 5.1 mmol/L\n' >tampered.txt
+    run "$covenant" record fetch "$doc" --node N --grantee Practitioner/7 --purpose TREAT --verify tampered.txt \
+      --time "$(ms 2027-02-04)"
+    expect_rc 1; expect_err "does not match the registered"
+    run "$covenant" record fetch "$doc" --node N --grantee Practitioner/8 --purpose TREAT --time "$(ms 2027-02-05)"
+    expect_rc 1; expect_out "not permitted"
+    grep -q "records.hospital-a" out && fail "a refused fetch shows the location"
+    run "$covenant" record register report.txt --node N --patient Patient/1 --class labs --date 2027-02-01 \
+      --location "https://x.example/1" --time "$(ms 2027-02-06)"
+    expect_rc 1; expect_err "registered already"
+    run "$covenant" audit --node N --patient Patient/1
+    expect_rc 0; expect_out "3 decision(s)"
+    run "$covenant" ledger verify N; expect_rc 0
+    ;;
+
+  *) fail "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name"
