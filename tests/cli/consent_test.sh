@@ -189,6 +189,64 @@ PY
     run "$covenant" ledger verify N; expect_rc 0
     ;;
 
+  consent-templates-on-node)
+    # The four templates are deployed by the hospital (the node key), instantiated for a
+    # patient with the patient's key, used, and revoked; the break-the-glass policy covers
+    # every patient and is the hospital's to grant. The audit re-executes all of it.
+    setup_node
+    for t in treatment referral research_study break_glass; do deploy "$templates/$t.cvn" 2027-01-01; done
+    enrol Patient/1 2027-01-01
+    treatment=$(grant TreatmentConsent 2027-01-02 "$treatment_terms")
+    referral=$(grant ReferralConsent 2027-01-02 '{"t":{"patient":"@patient:Patient/1",
+      "referrer":"@party:Practitioner/7","receiver":"@party:Organization/hospital-b",
+      "classes":["@class:labs","@class:imaging"],"issued":"2027-01-02","valid_for":{"days":90},
+      "lookback":{"months":6}}}')
+    research=$(grant ResearchStudyConsent 2027-01-02 '{"t":{"patient":"@patient:Patient/1",
+      "study":"NCT05123456","team":"@party:Team/nct05123456","classes":["@class:labs"],
+      "from":"2027-01-01","until":"2028-12-31","identifiable":false}}')
+    glass_terms='{"t":{"patient":"0000000000000000000000000000000000000000000000000000000000000000",
+      "clinicians":["@party:Organization/hospital-a"],"classes":[],"from":"2027-01-01","until":null}}'
+    run "$covenant" consent grant BreakGlassConsent --node N --key patient.key --args "$glass_terms" \
+      --time "$(ms 2027-01-02)"
+    expect_rc 1; expect_err "only the template's deployer"
+    run "$covenant" consent grant BreakGlassConsent --node N --args "$glass_terms" --time "$(ms 2027-01-02)"
+    expect_rc 0
+    glass=$(sed -n 's/^granted consent \([0-9]*\) .*/\1/p' out)
+    [[ "$treatment $referral $research $glass" == "1 2 3 4" ]] || fail "ids $treatment $referral $research $glass"
+    # Each one permits what it grants, naming itself and its rule.
+    uses=("$treatment|grant|--grantee Practitioner/7 --purpose TREAT --class labs --record-date 2027-01-01"
+          "$referral|referral|--grantee Practitioner/55 --group Organization/hospital-b --purpose TREAT --class imaging --record-date 2026-12-01"
+          "$research|deidentified|--grantee Researcher/3 --group Team/nct05123456 --purpose HRESCH --study NCT05123456 --class labs"
+          "$glass|emergency|--grantee Practitioner/99 --group Organization/hospital-a --purpose ETREAT --class notes")
+    day=10
+    for use in "${uses[@]}"; do
+      IFS='|' read -r id rule args <<<"$use"
+      check "2027-01-$day" --patient Patient/1 $args
+      expect_rc 0; expect_decision permitted granted "$rule"
+      [[ $(field out consent) == "$id" ]] || fail "consent $id expected: $(cat out)"
+      day=$((day + 1))
+    done
+    grep -q '"flagged":true' out || fail "an emergency access is not flagged: $(cat out)"
+    # The emergency policy covers a patient who never consented to anything.
+    check 2027-01-15 --patient Patient/2 --grantee Practitioner/99 --group Organization/hospital-a --purpose ETREAT --class notes
+    expect_rc 0; expect_decision permitted granted emergency
+    # Revoked (the patient's key for their own, the hospital's for its policy): refused from
+    # the next block on, each naming the revoked consent.
+    for id in $treatment $referral $research; do
+      run "$covenant" consent revoke "$id" --node N --key patient.key --time "$(ms 2027-01-20)"; expect_rc 0
+    done
+    run "$covenant" consent revoke "$glass" --node N --time "$(ms 2027-01-20)"; expect_rc 0
+    day=21
+    for use in "${uses[@]}"; do
+      IFS='|' read -r id rule args <<<"$use"
+      check "2027-01-$day" --patient Patient/1 $args
+      expect_rc 1; expect_decision "not permitted" revoked
+      [[ $(field out consent) == "$id" ]] || fail "revoked consent $id expected: $(cat out)"
+      day=$((day + 1))
+    done
+    run "$covenant" ledger verify N; expect_rc 0
+    ;;
+
   *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"
