@@ -67,9 +67,28 @@ Expected<MDB_txn*, StorageError> WorldState::begin(bool write) const {
   return txn;
 }
 
+Expected<MDB_txn*, StorageError> WorldState::kept_reader() const {
+  if (reader_ == nullptr) {
+    auto begun = begin(false);
+    if (!begun) return unexpected(std::move(begun).error());
+    reader_ = *begun;
+  } else if (!reader_live_) {
+    if (int rc = mdb_txn_renew(reader_); rc != 0) return unexpected(error("mdb_txn_renew", rc));
+  }
+  reader_live_ = true;
+  return reader_;
+}
+
+void WorldState::end_reads() const {
+  if (reader_ != nullptr && reader_live_) mdb_txn_reset(reader_);
+  reader_live_ = false;
+}
+
 WorldState::WorldState(WorldState&& other) noexcept
     : dir_(std::move(other.dir_)),
       env_(std::exchange(other.env_, nullptr)),
+      reader_(std::exchange(other.reader_, nullptr)),
+      reader_live_(std::exchange(other.reader_live_, false)),
       state_dbi_(other.state_dbi_),
       meta_dbi_(other.meta_dbi_),
       writable_(other.writable_),
@@ -78,9 +97,12 @@ WorldState::WorldState(WorldState&& other) noexcept
 
 WorldState& WorldState::operator=(WorldState&& other) noexcept {
   if (this != &other) {
+    if (reader_ != nullptr) mdb_txn_abort(reader_);
     if (env_ != nullptr) mdb_env_close(env_);
     dir_ = std::move(other.dir_);
     env_ = std::exchange(other.env_, nullptr);
+    reader_ = std::exchange(other.reader_, nullptr);
+    reader_live_ = std::exchange(other.reader_live_, false);
     state_dbi_ = other.state_dbi_;
     meta_dbi_ = other.meta_dbi_;
     writable_ = other.writable_;
@@ -91,6 +113,7 @@ WorldState& WorldState::operator=(WorldState&& other) noexcept {
 }
 
 WorldState::~WorldState() {
+  if (reader_ != nullptr) mdb_txn_abort(reader_);
   if (env_ != nullptr) mdb_env_close(env_);
 }
 
@@ -107,7 +130,8 @@ Expected<void, StorageError> WorldState::open_env(bool writable) {
   // Read-write: MDB_NOMETASYNC, one fdatasync per commit instead of two; a system crash can
   // then undo the last commit, which recovery replays from the log (docs/ledger.md).
   // Read-only: no LMDB lock table; the ledger's own directory lock keeps writers out.
-  unsigned flags = writable ? MDB_NOMETASYNC : (MDB_RDONLY | MDB_NOLOCK);
+  // MDB_NOTLS: the kept read transaction is not tied to a thread's lock slot.
+  unsigned flags = writable ? (MDB_NOMETASYNC | MDB_NOTLS) : (MDB_RDONLY | MDB_NOLOCK);
   if (int rc = mdb_env_open(env_, dir_.c_str(), flags, 0644); rc != 0) {
     return unexpected(error("cannot open the LMDB environment", rc));
   }
@@ -231,10 +255,10 @@ Expected<void, StorageError> WorldState::read_meta() {
 
 Expected<std::optional<std::vector<uint8_t>>, StorageError> WorldState::get(
     std::span<const uint8_t> key) const {
-  auto begun = begin(false);
+  auto begun = writable_ ? kept_reader() : begin(false);
   if (!begun) return unexpected(std::move(begun).error());
   MDB_txn* txn = *begun;
-  TxnGuard guard{txn};
+  TxnGuard guard{writable_ ? nullptr : txn};
   MDB_val k = val(key), v;
   int rc = mdb_get(txn, state_dbi_, &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::vector<uint8_t>>();
@@ -245,10 +269,10 @@ Expected<std::optional<std::vector<uint8_t>>, StorageError> WorldState::get(
 
 Expected<void, StorageError> WorldState::read_with_cursor(
     const std::function<int(MDB_cursor*)>& use) const {
-  auto begun = begin(false);
+  auto begun = writable_ ? kept_reader() : begin(false);
   if (!begun) return unexpected(std::move(begun).error());
   MDB_txn* txn = *begun;
-  TxnGuard guard{txn};
+  TxnGuard guard{writable_ ? nullptr : txn};
   MDB_cursor* cursor = nullptr;
   if (int rc = mdb_cursor_open(txn, state_dbi_, &cursor); rc != 0) {
     return unexpected(error("cannot read the state", rc));
@@ -288,6 +312,8 @@ Expected<void, StorageError> WorldState::commit(const StateDelta& delta, const S
   for (const Hash& h : meta.log.hashes()) put_bytes(log, h);
   const auto lanes = meta.hash.bytes();
 
+  // Reads after the commit must see it; and the map can only grow with no transaction live.
+  end_reads();
   // A full map is the one failure that a retry fixes: grow it (no transaction may be open
   // in this process then) and run the whole transaction again.
   for (;;) {

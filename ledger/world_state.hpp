@@ -98,9 +98,17 @@ class WorldState : public StateReader {
   // Runs `use` on a cursor over the state in a read transaction; `use` returns LMDB's last
   // code, where MDB_NOTFOUND (the end) is success.
   Expected<void, StorageError> read_with_cursor(const std::function<int(MDB_cursor*)>& use) const;
+  // The read transaction of a writable state, kept between reads (beginning one costs more
+  // than most lookups) and reset before every commit, so reads see what was committed.
+  // A read-only state (no LMDB lock table) begins one per read instead, so that no snapshot
+  // outlives a call while another process may be writing.
+  Expected<MDB_txn*, StorageError> kept_reader() const;
+  void end_reads() const;
 
   std::filesystem::path dir_;
   MDB_env* env_ = nullptr;
+  mutable MDB_txn* reader_ = nullptr;
+  mutable bool reader_live_ = false;
   unsigned state_dbi_ = 0;
   unsigned meta_dbi_ = 0;
   bool writable_ = false;

@@ -247,6 +247,75 @@ PY
     run "$covenant" ledger verify N; expect_rc 0
     ;;
 
+  consent-privacy-scan)
+    # A ledger built from the FHIR data in SHARED_DIR (every patient of the FHIR bundles
+    # enrolled, consenting, their documents registered and fetched, decisions audited; the
+    # FHIR Consents imported; the FHIR claims simulated onto the same node) holds none of
+    # the identifiers and names of those files.
+    [[ -d "$shared/data/claims/synthea-2024-fhir" && -d "$shared/data/consent" ]] || exit 77
+    setup_node
+    deploy "$templates/treatment.cvn" 2027-01-01
+    python3 - "$covenant" "$shared" "$(ms 2027-01-02)" <<'PY' || fail "building the ledger"
+import gzip, hashlib, json, os, subprocess, sys
+covenant, shared, t = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def run(*args):
+    global t
+    t += 1000
+    r = subprocess.run([covenant, *args, "--node", "N", "--time", str(t)], capture_output=True, text=True)
+    if r.returncode not in (0, 1) or "rejected" in r.stderr:
+        sys.exit(f"{' '.join(args)}: exit {r.returncode}: {r.stderr}")
+    return r.stdout
+records = 0
+for folder in ("synthea-2024-fhir", "smart-on-fhir-r4-2019"):
+    base = os.path.join(shared, "data", "claims", folder)
+    for name in sorted(os.listdir(base)):
+        if not name.endswith(".json.gz"):
+            continue
+        bundle = json.load(gzip.open(os.path.join(base, name), "rt"))
+        resources = [e["resource"] for e in bundle["entry"]]
+        patient = next(r for r in resources if r["resourceType"] == "Patient")
+        pid = "Patient/" + patient["id"]
+        doctors = sorted({p["individual"]["reference"] for r in resources if r["resourceType"] == "Encounter"
+                          for p in r.get("participant", []) if "individual" in p})
+        doctor = doctors[0] if doctors else "Practitioner/unknown"
+        run("consent", "enrol", "--patient", pid, "--holder", "patient.key")
+        terms = {"t": {"patient": "@patient:" + pid, "grantees": ["@party:" + doctor], "purposes": ["TREAT"],
+                       "classes": [], "withheld": [], "from": "2027-01-01", "until": "2027-12-31", "lookback": None}}
+        run("consent", "grant", "TreatmentConsent", "--key", "patient.key", "--args", json.dumps(terms))
+        docs = [r for r in resources if r["resourceType"] in ("DiagnosticReport", "DocumentReference", "Observation")][:6]
+        for r in docs:
+            path = "doc.json"
+            with open(path, "w") as f:
+                json.dump(r, f)
+            digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+            day = (r.get("effectiveDateTime") or r.get("date") or r.get("issued") or "2020-01-01")[:10]
+            if run("record", "register", path, "--patient", pid, "--class", r["resourceType"], "--date", day,
+                   "--location", "https://records.hospital-a.example/d/" + digest).startswith("registered"):
+                records += 1
+                run("record", "fetch", digest, "--grantee", doctor, "--purpose", "TREAT", "--verify", path)
+        run("consent", "check", "--patient", pid, "--grantee", doctor, "--purpose", "TREAT", "--class", "Condition")
+        run("consent", "check", "--patient", pid, "--grantee", "Practitioner/other", "--purpose", "HRESCH", "--class", "Condition")
+        out = subprocess.run([covenant, "audit", "--node", "N", "--patient", pid], capture_output=True, text=True).stdout
+        if "decision(s)" not in out:
+            sys.exit("audit: " + out)
+print(f"{records} records registered")
+PY
+    for f in "$shared"/data/consent/*.json; do
+      run "$covenant" consent import "$f" --node N --time "$(ms 2027-06-01)"
+      expect_rc 0
+    done
+    for dir in synthea-2024-fhir smart-on-fhir-r4-2019; do
+      run "$covenant" simulate --plan "$src/contracts/claims/commercial_ppo.cvn" --claims "$shared/data/claims/$dir" \
+        --format fhir --node N --json
+      expect_rc 0
+    done
+    run "$covenant" ledger verify N; expect_rc 0
+    run python3 "$src/tests/consent/privacy_scan.py" N "$shared/data/consent" "$shared/data/claims/synthea-2024-fhir" \
+      "$shared/data/claims/smart-on-fhir-r4-2019"
+    expect_rc 0
+    cat out
+    ;;
+
   *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"
