@@ -316,6 +316,56 @@ PY
     cat out
     ;;
 
+  consent-fhir-import)
+    # Every FHIR Consent of SHARED_DIR/data/consent imports through `covenant consent import`
+    # (each onto its own node: they are all the same patient's, and would combine) and gives,
+    # through `covenant consent check --at`, the decisions written down beside each case in
+    # tests/consent/fhir_cases/ (derived from the FHIR rules; docs/consent.md, "FHIR Consent import").
+    [[ -d "$shared/data/consent" ]] || exit 77
+    python3 - "$covenant" "$shared/data/consent" "$src/tests/consent/fhir_cases" <<'PY' || fail "FHIR cases"
+import json, os, subprocess, sys
+covenant, data, cases_dir = sys.argv[1:4]
+outcome = {"permit": "permitted", "forbid": "explicitly denied", "abstain": "not permitted"}
+checked = 0
+for name in sorted(os.listdir(cases_dir)):
+    spec = json.load(open(os.path.join(cases_dir, name)))
+    node = "N-" + name
+    subprocess.run([covenant, "init", node, "--time", "1577836800000"], check=True, capture_output=True)
+    r = subprocess.run([covenant, "consent", "import", os.path.join(data, spec["consent"]), "--node", node,
+                        "--time", "1577836801000"], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{spec['consent']}: import: {r.stderr}")
+    for case in spec["cases"]:
+        c = dict(spec["defaults"], **case)
+        args = [covenant, "consent", "check", "--node", node, "--json", "--at", c["at"], "--patient", c["patient"],
+                "--grantee", c["grantee"], "--class", c["class"], "--purpose", c["purpose"], "--action", c["action"]]
+        for g in c["groups"]:
+            args += ["--group", g]
+        for l in c["labels"]:
+            args += ["--label", l]
+        if c["study"]:
+            args += ["--study", c["study"]]
+        if c["record_date"]:
+            args += ["--record-date", c["record_date"]]
+        r = subprocess.run(args, capture_output=True, text=True)
+        if r.returncode not in (0, 1):
+            sys.exit(f"{name}: {case['why']}: exit {r.returncode}: {r.stderr}")
+        got = json.loads(r.stdout)
+        want = c["expect"]
+        if c["patient"] != spec["defaults"]["patient"]:
+            # Another patient's request never reaches this consent: the index has none for them.
+            expected = ("not permitted", "no consent", None)
+        else:
+            expected = (outcome[want["effect"]], want["reason"].replace("_", " ").replace("look back", "look-back")
+                        .replace("outside lookback", "outside look-back"), want["rule"])
+        actual = (got["decision"], got["reason"], got.get("rule") if expected[2] else None)
+        if actual != expected:
+            sys.exit(f"{name}: {case['why']}: got {actual}, expected {expected}")
+        checked += 1
+print(f"{checked} FHIR consent decisions as expected")
+PY
+    ;;
+
   *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"

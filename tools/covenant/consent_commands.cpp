@@ -13,9 +13,11 @@
 #include "consent/consent_handler.hpp"
 #include "consent/consent_tx.hpp"
 #include "consent/decider.hpp"
+#include "consent/fhir_import.hpp"
 #include "consent/pseudonym.hpp"
 #include "consent/store.hpp"
 #include "consent/template_abi.hpp"
+#include "compiler/driver.hpp"
 #include "ledger/log_proofs.hpp"
 #include "ledger/verify.hpp"
 #include "runtime/abi.hpp"
@@ -24,6 +26,9 @@
 #include "vm/hex.hpp"
 
 namespace covenant::cli {
+// contracts/consent/fhir_consent.cvn, embedded: the template `consent import` deploys.
+extern const std::span<const uint8_t> kFhirConsentSource;
+
 namespace {
 
 using consent::Pseudonym;
@@ -181,6 +186,12 @@ Expected<Recorded, int> record_op(const std::string& command, OpenNode& n, const
                              kRefused));
   }
   return std::move(recorded).value();
+}
+
+Expected<std::vector<uint8_t>, std::string> read_document(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected(path + ": cannot be read");
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
 // ---- consent pseudonym ------------------------------------------------------------------
@@ -357,6 +368,71 @@ int run_list(const std::string& dir, const std::string& patient_text, bool json)
   return 0;
 }
 
+// ---- consent import ----------------------------------------------------------------------
+
+struct ImportOptions {
+  std::string node = ".", key_file, file;
+  std::optional<uint64_t> time_ms;
+};
+
+// The FhirConsent template on the node, deployed by the node key (the hospital) if needed.
+Expected<node::ResolvedContract, int> fhir_template(OpenNode& n, std::optional<uint64_t> time) {
+  auto resolved = n.executor->resolve(n.node->ledger().state(), "FhirConsent", 0);
+  if (resolved) return std::move(resolved).value();
+  if (resolved.error().code != StorageError::Code::not_found) return unexpected(failed("consent import", resolved.error()));
+  static compiler::SourceFile source(
+      "contracts/consent/fhir_consent.cvn",
+      std::string(reinterpret_cast<const char*>(kFhirConsentSource.data()), kFhirConsentSource.size()));
+  compiler::Diagnostics diags;
+  compiler::Compilation c = compiler::compile(source, compiler::CompileRequest{}, diags);
+  if (diags.has_errors()) return unexpected(failed("consent import", "the embedded FhirConsent template does not compile", kUnusable));
+  auto recorded = record(*n.node, n.node->key(), ledger::TxKind::deploy, c.bytes, time);
+  if (!recorded) return unexpected(failed("consent import", recorded.error()));
+  if (recorded->receipt.status != ledger::ReceiptStatus::ok)
+    return unexpected(failed("consent import", "deploying FhirConsent: " + recorded->receipt.reason, kRefused));
+  resolved = n.executor->resolve(n.node->ledger().state(), "FhirConsent", 0);
+  if (!resolved) return unexpected(failed("consent import", resolved.error()));
+  return std::move(resolved).value();
+}
+
+int run_import(const ImportOptions& o) {
+  auto n = open_node("consent import", o.node, OpenMode::read_write);
+  if (!n) return n.error();
+  auto text = read_document(o.file);
+  if (!text) return failed("consent import", text.error(), kUnusable);
+  auto imported = consent::import_fhir_consent(
+      std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), *n->pseudonyms);
+  if (!imported) return failed("consent import", o.file + ": " + imported.error(), kUnusable);
+  auto key = key_from_file(o.key_file);
+  if (!key) return failed("consent import", key.error(), kUnusable);
+  const ledger::KeyPair& signer = *key ? **key : n->node->key();
+  auto resolved = fhir_template(*n, o.time_ms);
+  if (!resolved) return resolved.error();
+  auto entries = consent::template_entries(resolved->contract->abi());
+  if (!entries) return failed("consent import", entries.error(), kRefused);
+  auto terms = runtime::encode_params(*entries->grant, imported->grant_args);
+  if (!terms) return failed("consent import", "the imported terms do not fit FhirConsent: " + terms.error(), kRefused);
+  // A consent from the hospital's FHIR server: the hospital acts as the patient's delegate
+  // when the patient is not enrolled yet (the patient's own keys can be bound later).
+  node::BlockState block(n->node->ledger().state());
+  if (!block.get(consent::enrolment_key(imported->patient))) {
+    if (block.error()) return failed("consent import", *block.error());
+    consent::Enrol e{imported->patient, {signer.public_key()}};
+    if (auto r = record_op("consent import", *n, "", e, o.time_ms); !r) return r.error();
+  }
+  consent::Grant g{"FhirConsent", resolved->deployment.version, std::move(terms).value()};
+  auto recorded = record_op("consent import", *n, o.key_file, g, o.time_ms);
+  if (!recorded) return recorded.error();
+  ledger::ByteReader in(recorded->receipt.output);
+  auto id = in.take_le(8, "id");
+  std::printf("imported %s (FHIR %s, %zu provisions) as consent %" PRIu64
+              " (FhirConsent version %u) for patient %s in block %" PRIu64 ", entry %" PRIu64 "\n",
+              o.file.c_str(), imported->version == consent::FhirVersion::r4 ? "R4" : "R5",
+              imported->provision_paths.size(), id ? *id : 0, g.version, to_hex(imported->patient).c_str(),
+              recorded->header.height, recorded->entry);
+  return 0;
+}
+
 // ---- audit -------------------------------------------------------------------------------
 
 struct AuditOptions {
@@ -433,12 +509,6 @@ int run_audit(const AuditOptions& o) {
 }
 
 // ---- record register / fetch -------------------------------------------------------------
-
-Expected<std::vector<uint8_t>, std::string> read_document(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return unexpected(path + ": cannot be read");
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
 
 struct RegisterOptions {
   std::string node = ".", key_file, document, patient, data_class, date, location;
@@ -576,6 +646,12 @@ void add_consent_commands(CLI::App& app, int& exit_code) {
   l->add_option("--patient", (*list)[1], "The patient: identifier or 64-hex pseudonym")->required();
   l->add_flag("--json", *list_json, "Print one JSON array");
   l->callback([list, list_json, &exit_code] { exit_code = run_list((*list)[0], (*list)[1], *list_json); });
+
+  auto import = std::make_shared<ImportOptions>();
+  CLI::App* im = c->add_subcommand("import", "Import a FHIR Consent (R4 or R5 JSON) as an instance of FhirConsent");
+  im->add_option("file", import->file, "The Consent resource (JSON)")->required();
+  add_write_options(im, import->node, import->key_file, import->time_ms);
+  im->callback([import, &exit_code] { exit_code = run_import(*import); });
 
   auto audit = std::make_shared<AuditOptions>();
   CLI::App* a = app.add_subcommand("audit", "List the recorded decisions on a patient's data, with inclusion proofs on request");
