@@ -5,18 +5,10 @@
 # that is absent.
 set -uo pipefail
 case_name=$1 bin=$2 src=$3 shared=${4:-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$src/tests/cli/harness.sh"
 covenant="$bin/covenant"
 templates="$src/contracts/consent"
 
-fail() { echo "FAIL: $*"; exit 1; }
-run() { "$@" >"$work/out" 2>"$work/err"; echo $? >"$work/rc"; }
-rc() { cat "$work/rc"; }
-expect_rc() { [[ $(rc) == "$1" ]] || fail "exit $(rc), expected $1: $(cat "$work/err") $(head -c 2000 "$work/out")"; }
-expect_out() { grep -q -- "$1" "$work/out" || fail "expected /$1/ in: $(cat "$work/out") $(cat "$work/err")"; }
-expect_err() { grep -q -- "$1" "$work/err" || fail "expected /$1/ on stderr: $(cat "$work/err")"; }
 # JSON field $2 (dotted path) of the one-object file $1.
 field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v=v[int(k)] if isinstance(v,list) else v[k]

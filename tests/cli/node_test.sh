@@ -5,17 +5,8 @@
 # bytes. OTHER_BIN_DIR (debug-release-replay only) holds a covenant built another way.
 set -uo pipefail
 case_name=$1 bin=$2 src=$3 other=${4:-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$src/tests/cli/harness.sh"
 covenant="$bin/covenant"
-
-fail() { echo "FAIL: $*"; exit 1; }
-run() { "$@" >"$work/out" 2>"$work/err"; echo $? >"$work/rc"; }
-rc() { cat "$work/rc"; }
-expect_rc() { [[ $(rc) == "$1" ]] || fail "exit $(rc), expected $1: $(cat "$work/err") $(cat "$work/out")"; }
-expect_out() { grep -q -- "$1" "$work/out" || fail "expected /$1/ in: $(cat "$work/out") $(cat "$work/err")"; }
-expect_err() { grep -q -- "$1" "$work/err" || fail "expected /$1/ on stderr: $(cat "$work/err")"; }
 
 printf '\x11%.0s' $(seq 32) >node.seed
 printf '\x22%.0s' $(seq 32) >alice.seed

@@ -4,19 +4,11 @@
 # scratch directory. Exit 77 (skipped) when a case needs SHARED_DIR data that is absent.
 set -uo pipefail
 case_name=$1 bin=$2 src=$3 shared=${4:-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$src/tests/cli/harness.sh"
 covenant="$bin/covenant"
 fixtures="$src/tests/cli/simulate"
 ppo="$src/contracts/claims/commercial_ppo.cvn"
 
-fail() { echo "FAIL: $*"; exit 1; }
-run() { "$@" >"$work/out" 2>"$work/err"; echo $? >"$work/rc"; }
-rc() { cat "$work/rc"; }
-expect_rc() { [[ $(rc) == "$1" ]] || fail "exit $(rc), expected $1: $(cat "$work/err") $(head -c 2000 "$work/out")"; }
-expect_out() { grep -q -- "$1" "$work/out" || fail "expected /$1/ in: $(cat "$work/out") $(cat "$work/err")"; }
-expect_err() { grep -q -- "$1" "$work/err" || fail "expected /$1/ on stderr: $(cat "$work/err")"; }
 # The result line of claim $2 in results file $1.
 result_of() { grep "\"claim_id\":\"$2\"" "$1" || fail "no result for claim $2 in $1"; }
 # JSON field $2 of the one-object file $1 (python3 reads it: no hand-written JSON parsing).

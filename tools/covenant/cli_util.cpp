@@ -65,6 +65,15 @@ uint64_t peak_resident_kib() {
   return 0;
 }
 
+int fail_with(const std::string& command, const std::string& message, int code) {
+  fail(command, message);
+  return code;
+}
+
+int fail_with(const std::string& command, const ledger::StorageError& e) {
+  return fail_with(command, e.describe(), storage_exit_code(e));
+}
+
 std::string iso_time(uint64_t ms) {
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};

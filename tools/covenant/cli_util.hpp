@@ -18,6 +18,12 @@ namespace covenant::cli {
 /// Prints "covenant COMMAND: MESSAGE" on stderr.
 void fail(const std::string& command, const std::string& message);
 
+/// `fail(command, message)`, then `code`: for `return fail_with(...)` in a command.
+int fail_with(const std::string& command, const std::string& message, int code);
+
+/// `fail(command, e.describe())`, then the exit code of `storage_exit_code(e)`.
+int fail_with(const std::string& command, const ledger::StorageError& e);
+
 /// Writes `bytes` to `path`, replacing it. False when the file cannot be written.
 bool write_file(const std::string& path, std::span<const uint8_t> bytes);
 

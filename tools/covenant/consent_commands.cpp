@@ -40,14 +40,6 @@ using ledger::StorageError;
 constexpr int kRefused = 1;
 constexpr int kUnusable = 2;
 
-int failed(const std::string& command, const std::string& message, int code) {
-  fail(command, message);
-  return code;
-}
-
-int failed(const std::string& command, const StorageError& e) {
-  return failed(command, e.describe(), storage_exit_code(e));
-}
 
 // A node opened with the consent layer installed, and its pseudonym secret.
 struct OpenNode {
@@ -61,10 +53,10 @@ Expected<OpenNode, int> open_node(const std::string& command, const std::string&
   out.executor = std::make_unique<node::ContractExecutor>();
   consent::install(*out.executor);
   auto node = Node::open(dir, mode, out.executor.get());
-  if (!node) return unexpected(failed(command, node.error()));
+  if (!node) return unexpected(fail_with(command, node.error()));
   out.node.emplace(std::move(node).value());
   auto secret = consent::open_secret(consent::secret_path(dir));
-  if (!secret) return unexpected(failed(command, secret.error(), kUnusable));
+  if (!secret) return unexpected(fail_with(command, secret.error(), kUnusable));
   out.pseudonyms.emplace(*secret);
   return out;
 }
@@ -173,14 +165,14 @@ int decision_exit(const consent::Decision& d) {
 Expected<Recorded, int> record_op(const std::string& command, OpenNode& n, const std::string& key_file,
                                   const consent::ConsentOp& op, std::optional<uint64_t> time) {
   auto key = key_from_file(key_file);
-  if (!key) return unexpected(failed(command, key.error(), kUnusable));
+  if (!key) return unexpected(fail_with(command, key.error(), kUnusable));
   auto recorded = record(*n.node, *key ? **key : n.node->key(), ledger::TxKind::consent,
                          consent::encode_consent_op(op), time);
-  if (!recorded) return unexpected(failed(command, recorded.error()));
+  if (!recorded) return unexpected(fail_with(command, recorded.error()));
   if (recorded->receipt.status != ledger::ReceiptStatus::ok) {
     std::string why = recorded->receipt.reason;
     if (recorded->receipt.fail_line != 0) why += " (line " + std::to_string(recorded->receipt.fail_line) + ")";
-    return unexpected(failed(command, std::string(ledger::status_name(recorded->receipt.status)) + " in block " +
+    return unexpected(fail_with(command, std::string(ledger::status_name(recorded->receipt.status)) + " in block " +
                                           std::to_string(recorded->header.height) + ", entry " +
                                           std::to_string(recorded->entry) + ": " + why,
                              kRefused));
@@ -197,9 +189,9 @@ Expected<std::vector<uint8_t>, std::string> read_document(const std::string& pat
 // ---- consent pseudonym ------------------------------------------------------------------
 
 int run_pseudonym(const std::string& dir, const std::string& patient, const std::string& party) {
-  if (patient.empty() == party.empty()) return failed("consent pseudonym", "give --patient or --party", kUnusable);
+  if (patient.empty() == party.empty()) return fail_with("consent pseudonym", "give --patient or --party", kUnusable);
   auto secret = consent::open_secret(consent::secret_path(dir));
-  if (!secret) return failed("consent pseudonym", secret.error(), kUnusable);
+  if (!secret) return fail_with("consent pseudonym", secret.error(), kUnusable);
   std::printf("%s\n", to_hex(patient.empty() ? secret->party(party) : secret->patient(patient)).c_str());
   return 0;
 }
@@ -223,12 +215,12 @@ int run_enrol(const EnrolOptions& o) {
       continue;
     }
     auto key = key_from_file(h);
-    if (!key || !*key) return failed("consent enrol", "--holder " + h + ": neither a key file nor 64 hex digits", kUnusable);
+    if (!key || !*key) return fail_with("consent enrol", "--holder " + h + ": neither a key file nor 64 hex digits", kUnusable);
     e.keys.push_back((**key).public_key());
   }
   if (e.keys.empty()) e.keys.push_back(n->node->key().public_key());
   if (e.keys.size() > consent::kMaxPatientKeys)
-    return failed("consent enrol", "at most 8 holders", kUnusable);
+    return fail_with("consent enrol", "at most 8 holders", kUnusable);
   auto recorded = record_op("consent enrol", *n, o.key_file, e, o.time_ms);
   if (!recorded) return recorded.error();
   std::printf("enrolled patient %s with %zu key(s) in block %" PRIu64 ", entry %" PRIu64 "\n",
@@ -249,13 +241,13 @@ int run_grant(const GrantOptions& o) {
   std::string name;
   uint32_t version = 0;
   if (!parse_contract_ref(o.template_ref, name, version))
-    return failed("consent grant", "template \"" + o.template_ref + "\": expected NAME or NAME@VERSION", kUnusable);
+    return fail_with("consent grant", "template \"" + o.template_ref + "\": expected NAME or NAME@VERSION", kUnusable);
   auto resolved = n->executor->resolve(n->node->ledger().state(), name, version);
-  if (!resolved) return failed("consent grant", resolved.error());
+  if (!resolved) return fail_with("consent grant", resolved.error());
   auto entries = consent::template_entries(resolved->contract->abi());
-  if (!entries) return failed("consent grant", entries.error(), kUnusable);
+  if (!entries) return fail_with("consent grant", entries.error(), kUnusable);
   auto terms = runtime::encode_params(*entries->grant, substitute_names(o.args, *n->pseudonyms));
-  if (!terms) return failed("consent grant", "--args: " + terms.error(), kUnusable);
+  if (!terms) return fail_with("consent grant", "--args: " + terms.error(), kUnusable);
   consent::Grant g{name, resolved->deployment.version, std::move(terms).value()};
   auto recorded = record_op("consent grant", *n, o.key_file, g, o.time_ms);
   if (!recorded) return recorded.error();
@@ -300,16 +292,16 @@ int run_check(const CheckOptions& o) {
   auto n = open_node("consent check", o.node, recorded_check ? OpenMode::read_write : OpenMode::read_only);
   if (!n) return n.error();
   auto request = make_request(o.request, *n->pseudonyms);
-  if (!request) return failed("consent check", request.error(), kUnusable);
+  if (!request) return fail_with("consent check", request.error(), kUnusable);
   const ledger::StateReader& state = n->node->ledger().state();
   if (!recorded_check) {
     // A what-if: the consents in force now, judged at another date; recorded nowhere.
     auto day = day_option("--at", o.at);
-    if (!day) return failed("consent check", day.error(), kUnusable);
+    if (!day) return fail_with("consent check", day.error(), kUnusable);
     node::BlockState block(state);
     consent::Decider decider;
     auto d = decider.decide(*n->executor, block, *request, *day, n->node->ledger().head().height + 1);
-    if (!d) return failed("consent check", d.error());
+    if (!d) return fail_with("consent check", d.error());
     if (o.json) std::printf("%s\n", consent::decision_json(*d).c_str());
     else {
       print_decision(*d, state);
@@ -320,7 +312,7 @@ int run_check(const CheckOptions& o) {
   auto recorded = record_op("consent check", *n, o.key_file, consent::Ask{*request}, o.time_ms);
   if (!recorded) return recorded.error();
   auto d = consent::decode_decision(recorded->receipt.output);
-  if (!d) return failed("consent check", "the receipt's decision does not decode: " + d.error().reason, kRefused);
+  if (!d) return fail_with("consent check", "the receipt's decision does not decode: " + d.error().reason, kRefused);
   if (o.json) {
     std::string text = consent::decision_json(*d);
     text.pop_back();
@@ -343,14 +335,14 @@ int run_list(const std::string& dir, const std::string& patient_text, bool json)
   node::BlockState block(n->node->ledger().state());
   std::vector<uint64_t> ids;
   consent::ids_under(block, consent::index_prefix(patient), ids);
-  if (block.error()) return failed("consent list", *block.error());
+  if (block.error()) return fail_with("consent list", *block.error());
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::string array = "[";
   for (uint64_t id : ids) {
     auto bytes = block.get(consent::instance_key(id));
     auto i = bytes ? consent::decode_instance(id, *bytes) : std::nullopt;
-    if (!i) return failed("consent list", "consent " + std::to_string(id) + " is indexed but unreadable", kRefused);
+    if (!i) return fail_with("consent list", "consent " + std::to_string(id) + " is indexed but unreadable", kRefused);
     if (json) {
       JsonObject obj;
       obj.num("consent", id).str("template", i->template_name).num("version", i->version)
@@ -379,19 +371,19 @@ struct ImportOptions {
 Expected<node::ResolvedContract, int> fhir_template(OpenNode& n, std::optional<uint64_t> time) {
   auto resolved = n.executor->resolve(n.node->ledger().state(), "FhirConsent", 0);
   if (resolved) return std::move(resolved).value();
-  if (resolved.error().code != StorageError::Code::not_found) return unexpected(failed("consent import", resolved.error()));
+  if (resolved.error().code != StorageError::Code::not_found) return unexpected(fail_with("consent import", resolved.error()));
   static compiler::SourceFile source(
       "contracts/consent/fhir_consent.cvn",
       std::string(reinterpret_cast<const char*>(kFhirConsentSource.data()), kFhirConsentSource.size()));
   compiler::Diagnostics diags;
   compiler::Compilation c = compiler::compile(source, compiler::CompileRequest{}, diags);
-  if (diags.has_errors()) return unexpected(failed("consent import", "the embedded FhirConsent template does not compile", kUnusable));
+  if (diags.has_errors()) return unexpected(fail_with("consent import", "the embedded FhirConsent template does not compile", kUnusable));
   auto recorded = record(*n.node, n.node->key(), ledger::TxKind::deploy, c.bytes, time);
-  if (!recorded) return unexpected(failed("consent import", recorded.error()));
+  if (!recorded) return unexpected(fail_with("consent import", recorded.error()));
   if (recorded->receipt.status != ledger::ReceiptStatus::ok)
-    return unexpected(failed("consent import", "deploying FhirConsent: " + recorded->receipt.reason, kRefused));
+    return unexpected(fail_with("consent import", "deploying FhirConsent: " + recorded->receipt.reason, kRefused));
   resolved = n.executor->resolve(n.node->ledger().state(), "FhirConsent", 0);
-  if (!resolved) return unexpected(failed("consent import", resolved.error()));
+  if (!resolved) return unexpected(fail_with("consent import", resolved.error()));
   return std::move(resolved).value();
 }
 
@@ -399,24 +391,24 @@ int run_import(const ImportOptions& o) {
   auto n = open_node("consent import", o.node, OpenMode::read_write);
   if (!n) return n.error();
   auto text = read_document(o.file);
-  if (!text) return failed("consent import", text.error(), kUnusable);
+  if (!text) return fail_with("consent import", text.error(), kUnusable);
   auto imported = consent::import_fhir_consent(
       std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), *n->pseudonyms);
-  if (!imported) return failed("consent import", o.file + ": " + imported.error(), kUnusable);
+  if (!imported) return fail_with("consent import", o.file + ": " + imported.error(), kUnusable);
   auto key = key_from_file(o.key_file);
-  if (!key) return failed("consent import", key.error(), kUnusable);
+  if (!key) return fail_with("consent import", key.error(), kUnusable);
   const ledger::KeyPair& signer = *key ? **key : n->node->key();
   auto resolved = fhir_template(*n, o.time_ms);
   if (!resolved) return resolved.error();
   auto entries = consent::template_entries(resolved->contract->abi());
-  if (!entries) return failed("consent import", entries.error(), kRefused);
+  if (!entries) return fail_with("consent import", entries.error(), kRefused);
   auto terms = runtime::encode_params(*entries->grant, imported->grant_args);
-  if (!terms) return failed("consent import", "the imported terms do not fit FhirConsent: " + terms.error(), kRefused);
+  if (!terms) return fail_with("consent import", "the imported terms do not fit FhirConsent: " + terms.error(), kRefused);
   // A consent from the hospital's FHIR server: the hospital acts as the patient's delegate
   // when the patient is not enrolled yet (the patient's own keys can be bound later).
   node::BlockState block(n->node->ledger().state());
   if (!block.get(consent::enrolment_key(imported->patient))) {
-    if (block.error()) return failed("consent import", *block.error());
+    if (block.error()) return fail_with("consent import", *block.error());
     consent::Enrol e{imported->patient, {signer.public_key()}};
     if (auto r = record_op("consent import", *n, "", e, o.time_ms); !r) return r.error();
   }
@@ -446,18 +438,18 @@ int run_audit(const AuditOptions& o) {
   uint64_t from_ms = 0, to_ms = UINT64_MAX;
   if (!o.from.empty()) {
     auto d = day_option("--from", o.from);
-    if (!d || *d < 0) return failed("audit", d ? "--from: before 1970" : d.error(), kUnusable);
+    if (!d || *d < 0) return fail_with("audit", d ? "--from: before 1970" : d.error(), kUnusable);
     from_ms = static_cast<uint64_t>(*d) * 86'400'000;
   }
   if (!o.to.empty()) {
     auto d = day_option("--to", o.to);
-    if (!d || *d < 0) return failed("audit", d ? "--to: before 1970" : d.error(), kUnusable);
+    if (!d || *d < 0) return fail_with("audit", d ? "--to: before 1970" : d.error(), kUnusable);
     to_ms = static_cast<uint64_t>(*d + 1) * 86'400'000 - 1;  // the whole day
   }
   const Pseudonym patient = consent::pseudonym_or_hex(*n->pseudonyms, Subject::patient, o.patient);
   const ledger::Ledger& ledger = n->node->ledger();
   auto entries = consent::accesses_of(ledger, patient, from_ms, to_ms);
-  if (!entries) return failed("audit", entries.error());
+  if (!entries) return fail_with("audit", entries.error());
   const uint64_t tree_size = ledger.head().log_size;
   std::string array = "[";
   if (!o.json)
@@ -466,7 +458,7 @@ int run_audit(const AuditOptions& o) {
     std::optional<ledger::InclusionProof> proof;
     if (o.proof) {
       auto p = ledger::prove_inclusion(ledger, e.entry, tree_size);
-      if (!p) return failed("audit", p.error());
+      if (!p) return fail_with("audit", p.error());
       proof = std::move(*p);
     }
     if (o.json) {
@@ -519,11 +511,11 @@ int run_register(const RegisterOptions& o) {
   auto n = open_node("record register", o.node, OpenMode::read_write);
   if (!n) return n.error();
   auto bytes = read_document(o.document);
-  if (!bytes) return failed("record register", bytes.error(), kUnusable);
+  if (!bytes) return fail_with("record register", bytes.error(), kUnusable);
   auto day = day_option("--date", o.date);
-  if (!day) return failed("record register", day.error(), kUnusable);
+  if (!day) return fail_with("record register", day.error(), kUnusable);
   if (o.location.empty() || o.location.size() > consent::kMaxLocation)
-    return failed("record register", "--location: 1 to 512 printable characters", kUnusable);
+    return fail_with("record register", "--location: 1 to 512 printable characters", kUnusable);
   consent::RegisterRecord r;
   r.document = ledger::thread_hasher().sha256(*bytes);
   r.patient = consent::pseudonym_or_hex(*n->pseudonyms, Subject::patient, o.patient);
@@ -549,35 +541,35 @@ int run_fetch(const FetchOptions& o) {
   if (!n) return n.error();
   consent::Fetch f;
   auto doc = parse_hex(o.document);
-  if (!doc || doc->size() != 32) return failed("record fetch", "document: expected its SHA-256 as 64 hex digits", kUnusable);
+  if (!doc || doc->size() != 32) return fail_with("record fetch", "document: expected its SHA-256 as 64 hex digits", kUnusable);
   std::copy(doc->begin(), doc->end(), f.document.begin());
   // The request repeats the registered record's patient, class and date.
   node::BlockState block(n->node->ledger().state());
   auto stored = block.get(consent::record_key(f.document));
-  if (block.error()) return failed("record fetch", *block.error());
-  if (!stored) return failed("record fetch", "no record is registered for the document " + o.document, kRefused);
+  if (block.error()) return fail_with("record fetch", *block.error());
+  if (!stored) return fail_with("record fetch", "no record is registered for the document " + o.document, kRefused);
   auto entry = consent::decode_record(f.document, *stored);
-  if (!entry) return failed("record fetch", "the registered record is malformed", kRefused);
+  if (!entry) return fail_with("record fetch", "the registered record is malformed", kRefused);
   RequestOptions ro = o.request;
   ro.patient = to_hex(entry->patient);
   auto request = make_request(ro, *n->pseudonyms);
-  if (!request) return failed("record fetch", request.error(), kUnusable);
+  if (!request) return fail_with("record fetch", request.error(), kUnusable);
   request->data_class = entry->data_class;
   request->record_date = entry->date;
   f.request = std::move(*request);
   auto recorded = record_op("record fetch", *n, o.key_file, f, o.time_ms);
   if (!recorded) return recorded.error();
   auto d = consent::decode_decision(recorded->receipt.output);
-  if (!d) return failed("record fetch", "the receipt's decision does not decode", kRefused);
+  if (!d) return fail_with("record fetch", "the receipt's decision does not decode", kRefused);
   if (o.json) std::printf("%s\n", consent::decision_json(*d).c_str());
   else print_decision(*d, n->node->ledger().state());
   if (d->outcome != consent::Outcome::permitted) return kRefused;
   if (!o.verify.empty()) {
     auto bytes = read_document(o.verify);
-    if (!bytes) return failed("record fetch", bytes.error(), kUnusable);
+    if (!bytes) return fail_with("record fetch", bytes.error(), kUnusable);
     const ledger::Hash got = ledger::thread_hasher().sha256(*bytes);
     if (got != d->record->document)
-      return failed("record fetch", o.verify + ": SHA-256 " + to_hex(got) + " does not match the registered " +
+      return fail_with("record fetch", o.verify + ": SHA-256 " + to_hex(got) + " does not match the registered " +
                                         to_hex(d->record->document) + "; the document is not the one registered",
                     kRefused);
     if (!o.json) std::printf("  %s matches the registered SHA-256\n", o.verify.c_str());

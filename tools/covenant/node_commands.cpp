@@ -35,14 +35,6 @@ using ledger::StorageError;
 constexpr int kRefused = 1;
 constexpr int kUnusable = 2;
 
-int fail_with(const std::string& command, const std::string& message, int code) {
-  fail(command, message);
-  return code;
-}
-
-int fail_with(const std::string& command, const StorageError& e) {
-  return fail_with(command, e.describe(), storage_exit_code(e));
-}
 
 
 // ---- keygen --------------------------------------------------------------------------
