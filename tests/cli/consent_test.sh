@@ -124,6 +124,25 @@ case "$case_name" in
     check 2027-02-20 --patient Patient/2 --grantee Practitioner/7 --purpose TREAT --class labs
     check 2027-02-21 --patient Patient/1 --grantee Practitioner/9 --purpose TREAT --class labs
     echo "$(field out entry) $(field out decision)" >>made
+    # Many requests at once: group-committed in one sealed block, one decision per line.
+    cat >requests.ndjson <<'REQ'
+{"patient":"Patient/1","grantee":"Practitioner/7","class":"labs","purpose":"TREAT","record_date":"2027-02-01"}
+{"patient":"Patient/2","grantee":"Practitioner/7","class":"labs","purpose":"TREAT"}
+{"patient":"Patient/1","grantee":"Practitioner/7","class":"psychotherapy","purpose":"TREAT","groups":["Ward/3"]}
+REQ
+    run "$covenant" consent decide requests.ndjson --node N --time "$(ms 2027-02-22)"
+    expect_rc 0; expect_err "3 decisions recorded (1 permitted) in 1 block"
+    [[ $(wc -l <out) == 3 ]] || fail "decide printed: $(cat out)"
+    [[ $(cut -d'"' -f4 out | tr '\n' ,) == "permitted,not permitted,explicitly denied," ]] || fail "decide: $(cat out)"
+    python3 -c 'import json,sys
+for i, l in enumerate(open("out")):
+    d = json.loads(l)
+    if i != 1: print(d["entry"], d["decision"])' >>made
+    blocks=$(python3 -c 'import json; print(len({json.loads(l)["block"] for l in open("out")}))')
+    [[ $blocks == 1 ]] || fail "decisions in $blocks blocks"
+    echo '{"patient":"Patient/1","grantee":"Practitioner/7","class":"labs"}' >bad.ndjson
+    run "$covenant" consent decide bad.ndjson --node N
+    expect_rc 2; expect_err 'bad.ndjson:1: "purpose" is missing'
     run "$covenant" audit --node N --patient Patient/1 --proof --json
     expect_rc 0
     cp out audit.json
@@ -147,7 +166,7 @@ PY
     expect_rc 0
     [[ $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' out) == 2 ]] || fail "range: $(cat out)"
     run "$covenant" audit --node N --patient Patient/1
-    expect_rc 0; expect_out "4 decision(s)\|5 decision(s)"
+    expect_rc 0; expect_out "7 decision(s)"
     run "$covenant" ledger verify N; expect_rc 0
     ;;
 

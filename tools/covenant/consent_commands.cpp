@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "consent/audit_trail.hpp"
+#include "consent/batch.hpp"
 #include "consent/consent_handler.hpp"
 #include "consent/consent_tx.hpp"
 #include "consent/decider.hpp"
@@ -326,6 +329,92 @@ int run_check(const CheckOptions& o) {
   return decision_exit(*d);
 }
 
+// ---- consent decide (many requests, group-committed) -------------------------------------
+
+struct DecideOptions {
+  std::string node = ".", key_file, file;
+  std::optional<uint64_t> time_ms;
+};
+
+// One NDJSON request line: {"patient", "grantee", "class", "purpose"} required; "groups",
+// "action", "labels", "study", "record_date" optional. Fails naming the field.
+Expected<RequestOptions, std::string> request_line(simdjson::dom::element line) {
+  RequestOptions r;
+  simdjson::dom::object o;
+  if (line.get_object().get(o) != simdjson::SUCCESS) return unexpected(std::string("not a JSON object"));
+  auto text = [&](const char* name, std::string& into, bool required) -> Expected<void, std::string> {
+    simdjson::dom::element e;
+    if (o[name].get(e) != simdjson::SUCCESS || e.is_null()) {
+      if (required) return unexpected(std::string("\"") + name + "\" is missing");
+      return {};
+    }
+    std::string_view v;
+    if (e.get_string().get(v) != simdjson::SUCCESS) return unexpected(std::string("\"") + name + "\" is not a string");
+    into.assign(v);
+    return {};
+  };
+  auto texts = [&](const char* name, std::vector<std::string>& into) -> Expected<void, std::string> {
+    simdjson::dom::element e;
+    if (o[name].get(e) != simdjson::SUCCESS || e.is_null()) return {};
+    simdjson::dom::array a;
+    if (e.get_array().get(a) != simdjson::SUCCESS) return unexpected(std::string("\"") + name + "\" is not an array");
+    for (simdjson::dom::element item : a) {
+      std::string_view v;
+      if (item.get_string().get(v) != simdjson::SUCCESS)
+        return unexpected(std::string("\"") + name + "\" holds a value that is not a string");
+      into.emplace_back(v);
+    }
+    return {};
+  };
+  for (auto ok : {text("patient", r.patient, true), text("grantee", r.grantee, true), text("class", r.data_class, true),
+                  text("purpose", r.purpose, true), text("action", r.action, false), text("study", r.study, false),
+                  text("record_date", r.record_date, false), texts("groups", r.groups), texts("labels", r.labels)})
+    if (!ok) return unexpected(ok.error());
+  return r;
+}
+
+int run_decide(const DecideOptions& o) {
+  auto n = open_node("consent decide", o.node, OpenMode::read_write);
+  if (!n) return n.error();
+  simdjson::dom::parser parser;
+  simdjson::padded_string text;
+  if (simdjson::padded_string::load(o.file).get(text) != simdjson::SUCCESS)
+    return fail_with("consent decide", o.file + ": cannot be read", kUnusable);
+  // Every line is checked before anything is recorded: a bad request records nothing.
+  std::vector<consent::AccessRequest> requests;
+  std::string_view rest(text.data(), text.size());
+  for (size_t number = 1; !rest.empty(); ++number) {
+    const size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto where = o.file + ":" + std::to_string(number) + ": ";
+    simdjson::dom::element e;
+    if (parser.parse(line.data(), line.size()).get(e) != simdjson::SUCCESS)
+      return fail_with("consent decide", where + "not JSON", kUnusable);
+    auto options = request_line(e);
+    if (!options) return fail_with("consent decide", where + options.error(), kUnusable);
+    auto request = make_request(*options, *n->pseudonyms);
+    if (!request) return fail_with("consent decide", where + request.error(), kUnusable);
+    requests.push_back(std::move(*request));
+  }
+  auto key = key_from_file(o.key_file);
+  if (!key) return fail_with("consent decide", key.error(), kUnusable);
+  const uint64_t time = o.time_ms.value_or(std::max(now_ms(), n->node->ledger().head().time_ms));
+  auto recorded = consent::record_decisions(*n->node, *key ? **key : n->node->key(), requests, time);
+  if (!recorded) return fail_with("consent decide", recorded.error(), kRefused);
+  size_t permitted = 0;
+  for (const consent::RecordedDecision& r : *recorded) {
+    std::string line = consent::decision_json(r.decision);
+    line.pop_back();
+    std::printf("%s,\"block\":%" PRIu64 ",\"entry\":%" PRIu64 "}\n", line.c_str(), r.block, r.entry);
+    if (r.decision.outcome == consent::Outcome::permitted) ++permitted;
+  }
+  std::fprintf(stderr, "%zu decisions recorded (%zu permitted) in %zu block(s)\n", recorded->size(), permitted,
+               (recorded->size() + consent::kDecisionsPerBlock - 1) / consent::kDecisionsPerBlock);
+  return 0;
+}
+
 // ---- consent list ------------------------------------------------------------------------
 
 int run_list(const std::string& dir, const std::string& patient_text, bool json) {
@@ -629,6 +718,13 @@ void add_consent_commands(CLI::App& app, int& exit_code) {
   k->add_flag("--json", check->json, "Print one JSON object");
   add_write_options(k, check->node, check->key_file, check->time_ms);
   k->callback([check, &exit_code] { exit_code = run_check(*check); });
+
+  auto decide = std::make_shared<DecideOptions>();
+  CLI::App* dc = c->add_subcommand("decide", "Decide many requests (NDJSON, one per line), recorded in sealed blocks of up to 4,096 (one fsync each)");
+  dc->add_option("requests", decide->file, "NDJSON: {\"patient\",\"grantee\",\"class\",\"purpose\"[,\"groups\",\"action\",\"labels\",\"study\",\"record_date\"]} per line")
+      ->required();
+  add_write_options(dc, decide->node, decide->key_file, decide->time_ms);
+  dc->callback([decide, &exit_code] { exit_code = run_decide(*decide); });
 
   auto list = std::make_shared<std::array<std::string, 2>>();
   (*list)[0] = ".";
