@@ -2,7 +2,8 @@
 // (whatever decodes re-encodes to exactly the same bytes; a rejection points inside the
 // input), recorded decisions (the same), and the node's executor given the bytes as a
 // consent transaction on an empty state (every outcome is a receipt the ledger accepts; a
-// decision there finds no consent).
+// decision there finds no consent); and the FHIR Consent importer given the bytes as JSON
+// text (terms, or an error that names where).
 
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "consent/consent_handler.hpp"
 #include "consent/consent_tx.hpp"
 #include "consent/decision.hpp"
+#include "consent/fhir_import.hpp"
 #include "ledger/state.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -28,6 +30,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto decision = consent::decode_decision(bytes);
   if (decision) CHECK(fuzz::same_bytes(consent::encode_decision(*decision), bytes));
+
+  static const consent::Pseudonymizer pseudonyms(std::array<uint8_t, consent::kSecretSize>{});
+  auto fhir = consent::import_fhir_consent(
+      std::string_view(reinterpret_cast<const char*>(data), size), pseudonyms);
+  if (fhir) {
+    CHECK(fhir->grant_args.rfind("{\"t\":", 0) == 0);
+    CHECK(!fhir->provision_paths.empty());
+  } else {
+    CHECK(!fhir.error().empty());
+  }
 
   static node::ContractExecutor executor;
   static const bool installed = (consent::install(executor), true);
