@@ -57,6 +57,7 @@ bench: deps
 	@./build/bin/covenant-compile-bench
 	@./build/bin/covenant-ledger-bench
 	@./build/bin/covenant-simulate-bench
+	@./build/bin/covenant-consent-bench
 
 clean:
 	rm -rf build

@@ -62,17 +62,39 @@ Expected<Decision, StorageError> Decider::decide(node::ContractExecutor& contrac
     d.request_hash = hasher.sha256(bytes);
   }
 
-  // Candidates through the index.
+  // Candidates through the index: one scan of the patient's keys (and of the every-patient
+  // policies'), keeping those for the grantee, one of its groups or any grantee, and for the
+  // class or any class. A scan costs the keys of this patient, which also tells whether the
+  // grantee holds consents for other classes (the explanation when nothing covers the class).
   ids_.clear();
-  std::array<const Pseudonym*, 2> patients{&request.patient, &kAny};
-  const size_t patient_count = request.patient == kAny ? 1 : 2;
-  std::vector<const Pseudonym*> grantees{&request.grantee};
-  for (const Pseudonym& g : request.groups) grantees.push_back(&g);
-  grantees.push_back(&kAny);
-  std::array<const ledger::Hash*, 2> classes{&request.data_class, &kAny};
-  for (size_t p = 0; p < patient_count; ++p)
-    for (const Pseudonym* g : grantees)
-      for (const ledger::Hash* c : classes) ids_under(block, index_prefix(*patients[p], g, c), ids_);
+  bool grantee_elsewhere = false;
+  auto grantee_matches = [&](std::span<const uint8_t> g) {
+    auto is = [&](const Pseudonym& p) { return std::equal(p.begin(), p.end(), g.begin()); };
+    if (is(request.grantee) || is(kAny)) return true;
+    for (const Pseudonym& group : request.groups)
+      if (is(group)) return true;
+    return false;
+  };
+  auto scan = [&](const Pseudonym& patient) {
+    const std::vector<uint8_t> prefix = index_prefix(patient);
+    const size_t at = prefix.size();  // then grantee (32), class (32), id (8)
+    std::vector<uint8_t> from = prefix;
+    while (auto pair = block.seek(from, prefix)) {
+      const std::vector<uint8_t>& key = pair->key;
+      if (key.size() == at + 72 && grantee_matches(std::span(key).subspan(at, 32))) {
+        const auto c = std::span(key).subspan(at + 32, 32);
+        if (std::equal(c.begin(), c.end(), request.data_class.begin()) ||
+            std::equal(c.begin(), c.end(), kAny.begin()))
+          ids_.push_back(id_of_index_key(key));
+        else
+          grantee_elsewhere = true;
+      }
+      from = std::move(pair->key);
+      from.push_back(0);
+    }
+  };
+  scan(request.patient);
+  if (request.patient != kAny) scan(kAny);
   if (block.error()) return unexpected(*block.error());
   std::sort(ids_.begin(), ids_.end());
   ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
@@ -163,11 +185,7 @@ Expected<Decision, StorageError> Decider::decide(node::ContractExecutor& contrac
     return d;
   }
   // Nothing covers this grantee and class: does the grantee hold consents for other classes?
-  std::vector<uint64_t> other;
-  for (size_t p = 0; p < patient_count && other.empty(); ++p)
-    for (const Pseudonym* g : grantees) ids_under(block, index_prefix(*patients[p], g), other);
-  if (block.error()) return unexpected(*block.error());
-  d.reason = other.empty() ? Reason::no_consent : Reason::class_not_granted;
+  d.reason = grantee_elsewhere ? Reason::class_not_granted : Reason::no_consent;
   return d;
 }
 

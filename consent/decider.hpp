@@ -1,12 +1,13 @@
 #pragma once
 /// \file
 /// Deciding an access request (docs/consent.md, "Decisions"): the instances that may apply
-/// are found through the index (patient or every patient; the grantee, each of its groups,
-/// or any grantee; the class or any class), each in force is asked through its template's
-/// `decide` on the VM, and the rulings combine: a forbid wins (explicitly denied), then a
-/// permit (an unflagged one before a flagged one); otherwise not permitted, with the most
-/// specific reason any instance gave. The cost depends on the consents of this patient and
-/// grantee, never on how many consents the node holds.
+/// are found through the index (one scan of the patient's keys and the every-patient
+/// policies' keys, keeping the grantee's, its groups' and any grantee's, for the class or any
+/// class), each in force is asked through its template's `decide` on the VM, and the
+/// rulings combine: a forbid wins (explicitly denied), then a permit (an unflagged one
+/// before a flagged one); otherwise not permitted, with the most specific reason any
+/// instance gave. The cost depends on the consents of this patient, never on how many
+/// consents the node holds.
 
 #include <cstdint>
 #include <map>
