@@ -4,7 +4,6 @@
 
 #include "consent/consent_tx.hpp"
 #include "ledger/admission.hpp"
-#include "ledger/seal.hpp"
 
 namespace covenant::consent {
 
@@ -25,19 +24,8 @@ Expected<std::vector<RecordedDecision>, std::string> record_decisions(ledger::No
       txs[i].kind = ledger::TxKind::consent;
       txs[i].payload = encode_consent_op(Ask{requests[first + i]});
     }
-    auto seal = ledger::seal_batch(txs, key, *nonce, chain);
-    if (!seal) return unexpected("sealing decisions: " + seal.error().reason);
-    auto seal_bytes = ledger::encode(*seal);
-    if (!seal_bytes) return unexpected(seal_bytes.error().reason);
-    std::vector<std::vector<uint8_t>> covered;
-    covered.reserve(count);
-    for (const auto& tx : txs) {
-      auto bytes = ledger::encode(tx);
-      if (!bytes) return unexpected(bytes.error().reason);
-      covered.push_back(std::move(*bytes));
-    }
-    auto admitted = ledger::admit_sealed_batch(*seal_bytes, covered, chain);
-    if (!admitted) return unexpected("admitting decisions: " + admitted.error().reason);
+    auto admitted = ledger::seal_and_admit(txs, key, *nonce, chain);
+    if (!admitted) return unexpected("sealing decisions: " + admitted.error().reason);
     auto appended = ledger.append_transactions(*admitted, std::max(time_ms, ledger.head().time_ms), node.key());
     if (!appended) return unexpected(appended.error().describe());
     // receipts[0] is the seal's; entries are numbered from the block's first.

@@ -16,12 +16,7 @@ namespace {
 using ledger::Receipt;
 using ledger::StorageError;
 
-Receipt rejected(const std::string& reason) {
-  Receipt r;
-  r.status = ledger::ReceiptStatus::rejected;
-  r.reason = ledger::receipt_reason(reason);
-  return r;
-}
+Receipt rejected(const std::string& reason) { return node::rejected_receipt(reason); }
 
 Receipt written(node::BlockState& block, uint64_t mark, std::vector<uint8_t> output = {}) {
   Receipt r;

@@ -1,5 +1,6 @@
 #include "consent/decision.hpp"
 
+#include "runtime/abi.hpp"
 #include "vm/hex.hpp"
 
 namespace covenant::consent {
@@ -123,16 +124,7 @@ Expected<Decision, ledger::DecodeError> decode_decision(std::span<const uint8_t>
 }
 
 std::string decision_json(const Decision& d) {
-  // Every text here is ASCII the node produced or checked (rule codes, printable locations)
-  // except the location, which is printable ASCII; quotes and backslashes are escaped.
-  auto quoted = [](std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
-  };
+  auto quoted = [](std::string_view text) { return runtime::json_string(text); };
   std::string out = "{\"decision\":" + quoted(outcome_name(d.outcome)) +
                     ",\"reason\":" + quoted(reason_name(d.reason)) +
                     ",\"explanation\":" + quoted(reason_text(d.reason));

@@ -111,4 +111,23 @@ Expected<std::vector<AdmittedTx>, TxError> admit_sealed_batch(
   return out;
 }
 
+Expected<std::vector<AdmittedTx>, TxError> seal_and_admit(std::span<Transaction> txs, const KeyPair& key,
+                                                          uint64_t first_nonce, std::string_view chain_id) {
+  auto internal = [](std::string reason) { return unexpected(TxError{TxError::Code::internal, std::move(reason)}); };
+  auto seal = seal_batch(txs, key, first_nonce, chain_id);
+  if (!seal) return unexpected(std::move(seal).error());
+  auto seal_bytes = encode(*seal);
+  if (!seal_bytes) return internal(seal_bytes.error().reason);
+  std::vector<std::vector<uint8_t>> covered;
+  covered.reserve(txs.size());
+  for (const Transaction& tx : txs) {
+    auto bytes = encode(tx);
+    if (!bytes) return internal(bytes.error().reason);
+    covered.push_back(std::move(bytes).value());
+  }
+  auto admitted = admit_sealed_batch(*seal_bytes, covered, chain_id);
+  if (!admitted) return internal(admitted.error().reason);
+  return std::move(admitted).value();
+}
+
 }  // namespace covenant::ledger

@@ -84,4 +84,11 @@ Expected<std::vector<AdmittedTx>, TxError> admit_sealed_batch(
     std::span<const uint8_t> seal, std::span<const std::vector<uint8_t>> covered,
     std::string_view chain_id);
 
+/// Seals `txs` (kind and payload filled in) with `key` from nonce `first_nonce`
+/// (`seal_batch`, which fills in the rest) and admits the batch (`admit_sealed_batch`): the
+/// seal and then `txs`, ready for one block. Fails as `seal_batch` does; a batch it sealed
+/// always encodes and admits, so any later failure is `internal`.
+Expected<std::vector<AdmittedTx>, TxError> seal_and_admit(std::span<Transaction> txs, const KeyPair& key,
+                                                          uint64_t first_nonce, std::string_view chain_id);
+
 }  // namespace covenant::ledger

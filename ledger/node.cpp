@@ -98,27 +98,12 @@ Expected<BlockHeader, StorageError> Node::append_notes(
   if (sealed) {
     std::vector<Transaction> notes(payloads.size());
     for (size_t i = 0; i < payloads.size(); ++i) notes[i].payload = payloads[i];
-    auto seal = seal_batch(notes, key_, *nonce, ledger_.chain_id());
-    if (!seal) {
-      auto code = seal.error().code == TxError::Code::internal
+    auto admitted = seal_and_admit(notes, key_, *nonce, ledger_.chain_id());
+    if (!admitted) {
+      auto code = admitted.error().code == TxError::Code::internal
                       ? StorageError::Code::internal
                       : StorageError::Code::invalid_argument;
-      return unexpected(error(code, "", seal.error().reason));
-    }
-    auto seal_bytes = encode(*seal);
-    if (!seal_bytes) {
-      return unexpected(error(StorageError::Code::internal, "", seal_bytes.error().reason));
-    }
-    std::vector<std::vector<uint8_t>> covered;
-    covered.reserve(notes.size());
-    for (const Transaction& note : notes) {
-      auto bytes = encode(note);
-      if (!bytes) return unexpected(error(StorageError::Code::internal, "", bytes.error().reason));
-      covered.push_back(std::move(bytes).value());
-    }
-    auto admitted = admit_sealed_batch(*seal_bytes, covered, ledger_.chain_id());
-    if (!admitted) {
-      return unexpected(error(StorageError::Code::internal, "", admitted.error().reason));
+      return unexpected(error(code, "", admitted.error().reason));
     }
     txs = std::move(admitted).value();
   }

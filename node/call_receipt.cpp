@@ -34,6 +34,13 @@ ledger::Receipt call_receipt(const runtime::CallOutcome& outcome,
   return r;
 }
 
+ledger::Receipt rejected_receipt(const std::string& reason) {
+  ledger::Receipt r;
+  r.status = ledger::ReceiptStatus::rejected;
+  r.reason = ledger::receipt_reason(reason);
+  return r;
+}
+
 runtime::CallOutcome call_outcome(const ledger::Receipt& receipt) {
   using ledger::ReceiptStatus;
   runtime::CallOutcome out;

@@ -21,6 +21,10 @@ ledger::Receipt call_receipt(const runtime::CallOutcome& outcome,
                              const std::vector<runtime::Event>& events, const ledger::Hash& writes,
                              const ledger::Hash& reads);
 
+/// The receipt of a transaction that never ran: `rejected`, with `reason` made to fit
+/// (`ledger::receipt_reason`).
+ledger::Receipt rejected_receipt(const std::string& reason);
+
 /// The outcome a receipt records (status, gas, output, denial code, reason, location). A
 /// `rejected` receipt (never ran) reads as a fault with its reason.
 runtime::CallOutcome call_outcome(const ledger::Receipt& receipt);

@@ -19,12 +19,7 @@ using ledger::StorageError;
 
 constexpr uint64_t kMillisecondsPerDay = 86'400'000;
 
-Receipt rejected(const std::string& reason) {
-  Receipt r;
-  r.status = ReceiptStatus::rejected;
-  r.reason = ledger::receipt_reason(reason);
-  return r;
-}
+Receipt rejected(const std::string& reason) { return rejected_receipt(reason); }
 
 StorageError not_found(std::string reason) {
   return StorageError::of(StorageError::Code::not_found, std::move(reason));

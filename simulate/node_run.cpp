@@ -102,19 +102,8 @@ class NodeRunner {
   Expected<void, std::string> commit() {
     if (txs_.empty()) return {};
     const std::string& chain = node_.ledger().chain_id();
-    auto seal = ledger::seal_batch(txs_, key_, nonce_, chain);
-    if (!seal) return unexpected("sealing a block: " + seal.error().reason);
-    auto seal_bytes = ledger::encode(*seal);
-    if (!seal_bytes) return unexpected(seal_bytes.error().reason);
-    std::vector<std::vector<uint8_t>> covered;
-    covered.reserve(txs_.size());
-    for (const auto& tx : txs_) {
-      auto bytes = ledger::encode(tx);
-      if (!bytes) return unexpected(bytes.error().reason);
-      covered.push_back(std::move(*bytes));
-    }
-    auto admitted = ledger::admit_sealed_batch(*seal_bytes, covered, chain);
-    if (!admitted) return unexpected("admitting a block: " + admitted.error().reason);
+    auto admitted = ledger::seal_and_admit(txs_, key_, nonce_, chain);
+    if (!admitted) return unexpected("sealing a block: " + admitted.error().reason);
     uint64_t time = std::max(node_.ledger().head().time_ms,
                              static_cast<uint64_t>(std::max<int64_t>(latest_, 0)) * kDayMs);
     auto appended = node_.ledger().append_transactions(*admitted, time, node_.key());

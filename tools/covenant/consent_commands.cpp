@@ -2,8 +2,6 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +24,7 @@
 #include "runtime/abi.hpp"
 #include "tools/covenant/cli_util.hpp"
 #include "tools/covenant/node_tx.hpp"
+#include "tools/covenant/program_file.hpp"
 #include "vm/hex.hpp"
 
 namespace covenant::cli {
@@ -181,12 +180,6 @@ Expected<Recorded, int> record_op(const std::string& command, OpenNode& n, const
                              kRefused));
   }
   return std::move(recorded).value();
-}
-
-Expected<std::vector<uint8_t>, std::string> read_document(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return unexpected(path + ": cannot be read");
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
 // ---- consent pseudonym ------------------------------------------------------------------
@@ -479,7 +472,7 @@ Expected<node::ResolvedContract, int> fhir_template(OpenNode& n, std::optional<u
 int run_import(const ImportOptions& o) {
   auto n = open_node("consent import", o.node, OpenMode::read_write);
   if (!n) return n.error();
-  auto text = read_document(o.file);
+  auto text = read_file(o.file);
   if (!text) return fail_with("consent import", text.error(), kUnusable);
   auto imported = consent::import_fhir_consent(
       std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), *n->pseudonyms);
@@ -599,7 +592,7 @@ struct RegisterOptions {
 int run_register(const RegisterOptions& o) {
   auto n = open_node("record register", o.node, OpenMode::read_write);
   if (!n) return n.error();
-  auto bytes = read_document(o.document);
+  auto bytes = read_file(o.document);
   if (!bytes) return fail_with("record register", bytes.error(), kUnusable);
   auto day = day_option("--date", o.date);
   if (!day) return fail_with("record register", day.error(), kUnusable);
@@ -654,7 +647,7 @@ int run_fetch(const FetchOptions& o) {
   else print_decision(*d, n->node->ledger().state());
   if (d->outcome != consent::Outcome::permitted) return kRefused;
   if (!o.verify.empty()) {
-    auto bytes = read_document(o.verify);
+    auto bytes = read_file(o.verify);
     if (!bytes) return fail_with("record fetch", bytes.error(), kUnusable);
     const ledger::Hash got = ledger::thread_hasher().sha256(*bytes);
     if (got != d->record->document)
